@@ -1,0 +1,129 @@
+"""Ingest: validated post records in, enriched posts stored.
+
+    read (JSON Lines, validated) → normalise → de-duplicate → classify → link → store
+
+Stages come from :func:`pipeline.stages.default_stages`. Posts move in batches of
+``ingest.batch_size``. Nothing is silently dropped:
+
+* a line that fails validation is counted and written, with its line number and reason, to
+  ``rejects/<input name>-<time>.jsonl`` in the data dir;
+* a post whose id already came earlier in the same input is counted as a duplicate id;
+* a batch the store cannot take because it is unreachable is spooled (:mod:`pipeline.spool`)
+  and replayed at the next ingest or by ``yuqing es replay``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO
+
+from pipeline.context import Context
+from pipeline.record import Post, Reject, read_jsonl_path
+from pipeline.spool import Spool
+from pipeline.stages import Stage, default_stages
+from pipeline.store.base import PostStore, StoreUnavailable
+
+
+@dataclass
+class IngestReport:
+    read: int = 0
+    stored: int = 0          # new posts
+    updated: int = 0         # posts that were already stored (same id)
+    duplicates: int = 0      # near-duplicates (dup_of set) among the posts read
+    duplicate_ids: int = 0   # same id twice in this input; the first is kept
+    rejected: int = 0
+    failed: int = 0          # refused by the store for a reason of the post itself
+    spooled: int = 0         # waiting in the spool because the store was unreachable
+    replayed: int = 0        # earlier spooled posts delivered during this run
+    seconds: float = 0.0
+    rejects_file: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Ingestor:
+    def __init__(self, ctx: Context, *, store: PostStore | None = None, stages: list[Stage] | None = None,
+                 on_batch: Callable[[int], None] | None = None):
+        self.ctx = ctx
+        self.store = store if store is not None else ctx.store()
+        self.stages = stages if stages is not None else default_stages(ctx)
+        self.batch_size = ctx.settings.ingest.batch_size
+        self.spool = Spool(ctx.path("spool"))
+        self.on_batch = on_batch
+        self._spool_checked = False
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def ingest_path(self, path: str | Path) -> IngestReport:
+        name = "stdin" if str(path) == "-" else Path(path).name
+        return self.ingest_records(read_jsonl_path(path), input_name=name)
+
+    def ingest_posts(self, posts: Iterable[Post], input_name: str = "posts") -> IngestReport:
+        return self.ingest_records(posts, input_name=input_name)
+
+    def ingest_records(self, records: Iterable[Post | Reject], input_name: str = "input") -> IngestReport:
+        report = IngestReport()
+        started = time.perf_counter()
+        seen: set[str] = set()
+        batch: list[Post] = []
+        rejects_fh: IO[str] | None = None
+        try:
+            for rec in records:
+                report.read += 1
+                if isinstance(rec, Reject):
+                    report.rejected += 1
+                    if rejects_fh is None:
+                        path = self.ctx.path("rejects", f"{input_name}-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        rejects_fh = open(path, "a", encoding="utf-8")
+                        report.rejects_file = str(path)
+                    rejects_fh.write(rec.to_json() + "\n")
+                    continue
+                if rec.id in seen:
+                    report.duplicate_ids += 1
+                    continue
+                seen.add(rec.id)
+                batch.append(rec)
+                if len(batch) >= self.batch_size:
+                    self._flush(batch, report)
+                    batch = []
+            if batch:
+                self._flush(batch, report)
+        finally:
+            if rejects_fh is not None:
+                rejects_fh.close()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _flush(self, batch: list[Post], report: IngestReport) -> None:
+        for stage in self.stages:
+            stage.process(batch)
+        report.duplicates += sum(1 for p in batch if p.dup_of)
+        self._store(batch, report)
+        if self.on_batch:
+            self.on_batch(len(batch))
+
+    def _store(self, batch: list[Post], report: IngestReport) -> None:
+        try:
+            if not self._spool_checked and self.spool.files():
+                replayed = self.spool.replay(self.store)
+                report.replayed += replayed.created + replayed.updated
+            self._spool_checked = True
+            result = self.store.upsert_many(batch)
+        except StoreUnavailable as exc:
+            self.spool.write(batch)
+            report.spooled += len(batch)
+            if str(exc) not in report.errors:
+                report.errors.append(str(exc))
+            return
+        report.stored += result.created
+        report.updated += result.updated
+        report.failed += len(result.failed)
+        report.errors.extend(f"{pid}: {why}" for pid, why in result.failed[:20])

@@ -1,0 +1,44 @@
+"""Ingest stages after validation: each takes a batch of posts and enriches them in place.
+
+The order is the data flow: normalise → de-duplicate → classify → link. Store comes last and is
+not a stage (see :mod:`pipeline.ingest`). A stage is any object with a ``name`` and
+``process(posts)``; :func:`default_stages` builds the configured list.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from pipeline.record import Post
+
+if TYPE_CHECKING:
+    from pipeline.context import Context
+
+
+class Stage(Protocol):
+    name: str
+
+    def process(self, posts: list[Post]) -> None:
+        """Enrich ``posts`` in place. Raise only for a fault of the stage itself, not of a post."""
+
+
+def default_stages(ctx: Context) -> list[Stage]:
+    from pipeline.dedupe import DedupeStage
+    from pipeline.normalise import NormaliseStage
+
+    stages: list[Stage] = [NormaliseStage(ctx.settings.ingest.max_content_chars), DedupeStage(ctx)]
+    if ctx.settings.ingest.classify:
+        stages.extend(classify_stages(ctx))
+    if ctx.settings.ingest.link:
+        stages.extend(link_stages(ctx))
+    return stages
+
+
+def classify_stages(ctx: Context) -> list[Stage]:
+    """Topic and sentiment classification (issue: classifiers)."""
+    return []
+
+
+def link_stages(ctx: Context) -> list[Stage]:
+    """Linking to the union hierarchy (issue: alerts)."""
+    return []

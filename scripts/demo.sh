@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make demo`: the main job on the embedded default store, over the shipped sample data.
+#   ingest (normalise, dedupe, classify, link, store) → stats → alerts → weekly briefing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export YUQING_DATA_DIR="${YUQING_DATA_DIR:-var/demo}"
+Y=.venv/bin/yuqing
+SAMPLE=data/sample/posts.jsonl
+rm -rf "$YUQING_DATA_DIR"; mkdir -p "$YUQING_DATA_DIR"
+echo "== 入库 ingest $SAMPLE → $YUQING_DATA_DIR"
+$Y ingest "$SAMPLE"
+echo "== 统计 stats by platform"
+$Y stats --by platform
+echo
+echo "结果在 results are in: $YUQING_DATA_DIR"
