@@ -68,12 +68,12 @@ def corpus_files(paths: Iterable[str | Path] | None = None) -> list[Path]:
 
 def data_version(files: Iterable[Path]) -> str:
     """sha256 over the training files' names and bytes, plus the tokeniser dictionaries."""
-    from classifiers.tokenizer import STOP_WORDS, USER_DICT
+    from classifiers.tokenizer import SENTIMENT_LEXICON, STOP_WORDS, USER_DICT
 
     h = hashlib.sha256()
     for f in sorted(Path(x) for x in files):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
-    for f in (USER_DICT, STOP_WORDS):
+    for f in (USER_DICT, STOP_WORDS, SENTIMENT_LEXICON):
         if f.exists():
             h.update(f.read_bytes())
     return h.hexdigest()[:16]

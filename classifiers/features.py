@@ -24,13 +24,13 @@ from typing import NamedTuple
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from classifiers.tokenizer import KEPT_PUNCT, MENTION_TOKEN, URL_TOKEN, analyze, stop_words
+from classifiers.tokenizer import KEPT_PUNCT, MENTION_TOKEN, URL_TOKEN, analyze, sentiment_lexicon, stop_words
 
 #: the longest text considered; longer input is cut (a 1 MB paste classifies by its first part)
 DEFAULT_MAX_CHARS = 20_000
 
 NEGATORS = frozenset("不 没 没有 别 未 无 非 不是 不会 不能 不要 不用 从不 并不 并没有 毫不 决不 绝不 不再 甭 莫 勿".split())
-ADVERSATIVES = frozenset("但 但是 可是 却 然而 不过 只是 就是".split())
+ADVERSATIVES = frozenset("但 但是 可是 却 然而 不过 只是".split())
 PRAISE = frozenset("感谢 谢谢 良心 伟大 优秀 厉害 真好 太好了 好样的 福报 贴心 暖心 人性化 真棒 赞 给力 佩服 仁慈 慈善 "
                    "体贴 大方 感恩 幸福 开心 高兴 棒 牛 优待 关怀 格局".split())
 NEGATIVE_EMOJI = frozenset(["[微笑]", "[呵呵]", "[汗]", "[怒]", "[泪]", "[衰]", "[生病]", "[吐]", "[白眼]", "[哼]",
@@ -132,13 +132,41 @@ class CharAnalyzer:
         return f"CharAnalyzer(lo={self.lo}, hi={self.hi})"
 
 
+def lexicon_cues(tokens: list[str]) -> list[str]:
+    """``lex:+`` / ``lex:-`` once per sentiment-lexicon hit, the sign flipped after a negation
+    (and for one-token negations such as 不满意)."""
+    lex = sentiment_lexicon()
+    out: list[str] = []
+    negate = 0
+    for tok in tokens:
+        if tok in NEGATORS:
+            negate = 2
+            continue
+        if tok in _CLAUSE_END:
+            negate = 0
+            continue
+        sign = lex.get(tok)
+        if sign is None and len(tok) > 1 and tok[0] in "不没" and tok[1:] in lex:
+            sign = -lex[tok[1:]]
+        if sign is not None:
+            if negate:
+                sign = -sign
+            out.append("lex:+" if sign > 0 else "lex:-")
+        if negate:
+            negate -= 1
+    return out
+
+
 class CueAnalyzer:
-    """Sentiment cue tokens (``cue:...``) — see the module docstring."""
+    """Sentiment cue tokens (``cue:...``, ``lex:±``) — see the module docstring."""
+
+    def __init__(self, lexicon: bool = True):
+        self.lexicon = lexicon
 
     def __call__(self, doc: Doc) -> list[str]:
         toks = doc.tokens
         tokset = set(toks)
-        out: list[str] = []
+        out: list[str] = lexicon_cues(toks) if getattr(self, "lexicon", True) else []
         praise = tokset & PRAISE
         neg_emoji = tokset & NEGATIVE_EMOJI
         if praise and (neg_emoji or "呵呵" in tokset):
@@ -162,4 +190,4 @@ class CueAnalyzer:
         return out
 
     def __repr__(self) -> str:
-        return "CueAnalyzer()"
+        return f"CueAnalyzer(lexicon={self.lexicon})"

@@ -2,12 +2,12 @@
 
 Heads (one Pipeline object each, trained, saved and evaluated whole):
 
-* **topics** — ``Prepare → FeatureUnion(word n-grams w/o stop words, char 2–3-grams) →
+* **topics** — ``Prepare → FeatureUnion(word n-grams w/o stop words, char 1–2-grams) →
   ThresholdedOneVsRest``: one logistic regression per topic, each with its own decision threshold
   chosen on internal cross-validation to maximise that topic's F1; a post gets the topics above
   their thresholds, at most ``max_labels`` (3), highest margin first. None means "not about
   workers' interests".
-* **sentiment** — ``Prepare → FeatureUnion(word n-grams with negation marks, char 2–3-grams,
+* **sentiment** — ``Prepare → FeatureUnion(word n-grams with negation marks, char 1–2-grams,
   sentiment cues) → LogisticRegression`` (3 classes, balanced class weights); the probabilities are
   the scores of :class:`pipeline.record.Sentiment`.
 
@@ -151,7 +151,7 @@ def _tfidf(analyzer, min_df: int = 1, max_features: int | None = None) -> TfidfV
                            min_df=min_df, max_features=max_features, dtype=np.float32)
 
 
-def topic_pipeline(*, C: float = 4.0, word_ngram: int = 2, char: tuple[int, int] | None = (2, 3),
+def topic_pipeline(*, C: float = 4.0, word_ngram: int = 2, char: tuple[int, int] | None = (1, 2),
                    min_df: int = 2, max_labels: int = 3) -> Pipeline:
     parts = [("word", _tfidf(WordAnalyzer(ngram=word_ngram, drop_stop_words=True), min_df))]
     if char:
@@ -163,17 +163,17 @@ def topic_pipeline(*, C: float = 4.0, word_ngram: int = 2, char: tuple[int, int]
     ])
 
 
-def sentiment_pipeline(*, C: float = 4.0, word_ngram: int = 2, char: tuple[int, int] | None = (2, 3),
-                       negation: bool = True, cues: bool = True, min_df: int = 2) -> Pipeline:
+def sentiment_pipeline(*, C: float = 4.0, word_ngram: int = 2, char: tuple[int, int] | None = (1, 2),
+                       negation: bool = True, cues: bool = True, lexicon: bool = True, min_df: int = 2) -> Pipeline:
     parts = [("word", _tfidf(WordAnalyzer(ngram=word_ngram, negation=negation), min_df))]
     if char:
         parts.append(("char", _tfidf(CharAnalyzer(*char), min_df)))
     if cues:
-        parts.append(("cues", _tfidf(CueAnalyzer())))
+        parts.append(("cues", _tfidf(CueAnalyzer(lexicon=lexicon))))
     return Pipeline([
         ("prep", Prepare()),
         ("features", FeatureUnion(parts)),
-        ("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=2000)),
+        ("clf", LogisticRegression(C=C, class_weight="balanced", solver="newton-cg", max_iter=2000)),
     ])
 
 
@@ -292,7 +292,15 @@ _KIND = {"char": "字串", "cues": "线索"}
 def fit_model(texts: list[str], topics: list[list[str]], sentiments: list[str], *,
               topic_params: dict | None = None, sentiment_params: dict | None = None,
               labels=TOPIC_IDS) -> Model:
-    """Fit both heads on the same texts (segmenting once)."""
+    """Fit both heads on the same texts (segmenting once), BLAS/OpenMP limited to one thread
+    (on a shared 2-core machine, threaded BLAS made fitting ~6× slower)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _fit_model(texts, topics, sentiments, topic_params, sentiment_params, labels)
+
+
+def _fit_model(texts, topics, sentiments, topic_params, sentiment_params, labels) -> Model:
     tp = topic_pipeline(**(topic_params or {}))
     sp = sentiment_pipeline(**(sentiment_params or {}))
     tp.set_params(clf__labels=tuple(labels))

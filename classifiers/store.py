@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +46,8 @@ TRUSTED_TYPES = [
 ]
 HEADS = ("topics", "sentiment")
 CARD = "metrics.json"
+#: cross-validation when training on first use: the model card then has honest per-label metrics
+FIRST_USE_CV = "group"
 
 
 class ModelError(RuntimeError):
@@ -132,8 +137,33 @@ def train(paths=None, *, cv: str = "group", taxonomy=None, log_fn=None) -> Model
     return model
 
 
+def cache_dir() -> Path:
+    """Per-user cache of models trained on first use, keyed by data version (``YUQING_MODEL_CACHE``
+    or ``<tmp>/yuqing-models-<uid>``). Only a directory owned by this user and closed to others is
+    used; its files pass the same trusted-type check as any other."""
+    base = os.environ.get("YUQING_MODEL_CACHE") or str(Path(tempfile.gettempdir()) / f"yuqing-models-{os.getuid()}")
+    path = Path(base)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.stat()
+    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise ModelError(f"{path}: model cache must be owned by this user and not writable by others")
+    return path
+
+
+def _copy_model(src: Path, dst: Path) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in (*(f"{h}.skops" for h in HEADS), CARD):
+        tmp = dst / f".{name}.tmp"
+        shutil.copyfile(src / name, tmp)
+        tmp.replace(dst / name)
+
+
 def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
-    """The saved model of ``ctx``; trained from the shipped corpus and saved if there is none."""
+    """The saved model of ``ctx``; trained from the shipped corpus and saved if there is none.
+
+    A model trained on first use is also kept in :func:`cache_dir` under its data version, so
+    another data dir (a test, a demo run) with the same corpus copies it instead of retraining.
+    """
     from filelock import FileLock
 
     directory = model_dir(ctx)
@@ -142,11 +172,27 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
     if not train_if_missing:
         raise ModelError(f"{directory}: no saved model (run `yuqing train`)")
     directory.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(directory / ".train.lock")):
+    version = data_version(corpus_files())
+    try:
+        cached = cache_dir() / version
+    except (OSError, ModelError) as exc:
+        log.warning("model cache unusable: %s", exc)
+        cached = None
+    lock_path = (cached.parent / f"{version}.lock") if cached else (directory / ".train.lock")
+    with FileLock(str(lock_path)):
         if (directory / "topics.skops").exists():  # another process trained it meanwhile
             return load_model(directory)
+        if cached and (cached / "topics.skops").exists():
+            _copy_model(cached, directory)
+            log.info("classifier model %s copied from the cache %s", version, cached)
+            return load_model(directory)
         log.warning("no classifier model in %s: training one from the shipped corpus (first use)", directory)
-        model = train(cv="none", taxonomy=load_taxonomy(ctx))
-        model.card["note"] = "trained on first use without cross-validation; run `yuqing train` for metrics"
+        model = train(cv=FIRST_USE_CV, taxonomy=load_taxonomy(ctx))
+        model.card["note"] = "trained on first use; `yuqing train` retrains and prints the metrics"
         save_model(model, directory)
+        if cached:
+            try:
+                _copy_model(directory, cached)
+            except OSError as exc:
+                log.warning("could not cache the model in %s: %s", cached, exc)
         return model

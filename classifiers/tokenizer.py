@@ -36,6 +36,7 @@ from typing import Protocol
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 USER_DICT = DATA_DIR / "dict" / "userdict.txt"
 STOP_WORDS = DATA_DIR / "dict" / "stopwords.txt"
+SENTIMENT_LEXICON = DATA_DIR / "dict" / "sentiment.txt"
 
 URL_TOKEN = "_url_"
 MENTION_TOKEN = "_at_"
@@ -224,3 +225,20 @@ def stop_words() -> frozenset[str]:
         return frozenset()
     words = (line.strip() for line in STOP_WORDS.read_text(encoding="utf-8").splitlines())
     return frozenset(normalize_text(w) for w in words if w and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def sentiment_lexicon() -> dict[str, int]:
+    """word → +1 / -1 from ``data/dict/sentiment.txt`` (normalised), loaded once."""
+    lex: dict[str, int] = {}
+    if not SENTIMENT_LEXICON.exists():
+        return lex
+    for number, line in enumerate(SENTIMENT_LEXICON.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, _, sign = line.partition("\t")
+        if sign.strip() not in ("+1", "-1"):
+            raise ValueError(f"{SENTIMENT_LEXICON}:{number}: expected 'word<TAB>+1' or '-1', got {line!r}")
+        lex[normalize_text(word.strip())] = int(sign)
+    return lex
