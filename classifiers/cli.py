@@ -16,13 +16,15 @@ import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from classifiers.corpus import CorpusError, read_labelled
 from classifiers.evaluate import format_report, score
 from classifiers.features import DEFAULT_MAX_CHARS
 from classifiers.taxonomy import UnknownTopicError, load_taxonomy
-from pipeline.cli import emit_json, err_console, get_context
 
+# pipeline.cli imports this module to register the commands: import from it inside functions only
+err_console = Console(stderr=True)
 BATCH = 1000
 
 
@@ -37,6 +39,7 @@ def train(click_ctx, data: tuple[Path, ...], cv: str, as_json: bool) -> None:
     """Train the topic and sentiment heads, print cross-validated metrics, save the model."""
     from classifiers.store import model_dir, save_model
     from classifiers.store import train as train_model
+    from pipeline.cli import emit_json, get_context
 
     ctx = get_context(click_ctx)
     taxonomy = load_taxonomy(ctx)
@@ -100,6 +103,7 @@ def record_text(obj: object) -> str:
 def classify(click_ctx, file: str, explain: bool) -> None:
     """Add topics and sentiment to each record of FILE.jsonl (- or nothing: stdin) → stdout."""
     from classifiers.store import ModelError, get_model
+    from pipeline.cli import get_context
 
     ctx = get_context(click_ctx)
     if file != "-" and not Path(file).exists():
@@ -153,6 +157,7 @@ def classify(click_ctx, file: str, explain: bool) -> None:
 def evaluate(click_ctx, data: tuple[Path, ...], as_json: bool) -> None:
     """Score the saved model on labelled posts: per-label P/R/F1, micro/macro-F1, sentiment."""
     from classifiers.store import ModelError, get_model
+    from pipeline.cli import emit_json, get_context
 
     ctx = get_context(click_ctx)
     taxonomy = load_taxonomy(ctx)

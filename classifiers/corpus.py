@@ -66,11 +66,18 @@ def corpus_files(paths: Iterable[str | Path] | None = None) -> list[Path]:
     return files
 
 
-def data_version(files: Iterable[Path]) -> str:
-    """sha256 over the training files' names and bytes, plus the tokeniser dictionaries."""
+#: bumped whenever features or models change in a way that makes saved models stale
+MODEL_VERSION = "2"
+
+
+def data_version(files: Iterable[Path], taxonomy: Taxonomy | None = None) -> str:
+    """sha256 over the training files' names and bytes, the tokeniser dictionaries, the taxonomy
+    keywords (they are features) and :data:`MODEL_VERSION`."""
     from classifiers.tokenizer import SENTIMENT_LEXICON, STOP_WORDS, USER_DICT
 
-    h = hashlib.sha256()
+    taxonomy = taxonomy or load_taxonomy()
+    h = hashlib.sha256(MODEL_VERSION.encode())
+    h.update(json.dumps({t.id: t.keywords for t in taxonomy.topics}, ensure_ascii=False, sort_keys=True).encode())
     for f in sorted(Path(x) for x in files):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     for f in (USER_DICT, STOP_WORDS, SENTIMENT_LEXICON):

@@ -30,6 +30,7 @@ import numpy as np
 from classifiers.corpus import Example, read_labelled
 from classifiers.evaluate import cross_validate, fit_examples, score
 
+
 def _find_shared() -> Path:
     """``shared/fixtures/real/datasets`` beside the project (or beside a parent, for worktrees)."""
     here = Path(__file__).resolve().parent.parent
@@ -88,6 +89,7 @@ def holdout(examples: list[Example], params: dict | None = None, verbose: bool =
 
 VARIANTS: dict[str, dict] = {
     "default": {},
+    "no taxonomy keywords": {"keywords": {}},
     "no char n-grams": {"topic_params": {"char": None}, "sentiment_params": {"char": None}},
     "char 1-2": {"topic_params": {"char": (1, 2)}, "sentiment_params": {"char": (1, 2)}},
     "char 2-4": {"topic_params": {"char": (2, 4)}, "sentiment_params": {"char": (2, 4)}},

@@ -157,6 +157,54 @@ def lexicon_cues(tokens: list[str]) -> list[str]:
     return out
 
 
+_AUTOMATA: dict[tuple, object] = {}
+
+
+def _automaton(keywords: dict[str, list[str]]):
+    """An Aho-Corasick automaton over all keywords (built once per keyword set, not saved)."""
+    key = tuple((t, tuple(ws)) for t, ws in sorted(keywords.items()))
+    auto = _AUTOMATA.get(key)
+    if auto is None:
+        import ahocorasick
+
+        from classifiers.tokenizer import normalize_text
+
+        auto = ahocorasick.Automaton()
+        found: dict[str, set[str]] = {}
+        for topic, words in keywords.items():
+            for w in words:
+                w = normalize_text(w).replace(" ", "")
+                if w:
+                    found.setdefault(w, set()).add(topic)
+        for w, topics in found.items():
+            auto.add_word(w, (w, tuple(sorted(topics))))
+        auto.make_automaton()
+        _AUTOMATA[key] = auto
+    return auto
+
+
+class KeywordAnalyzer:
+    """``kw:<topic>`` once per distinct taxonomy keyword found in the text (``config/taxonomy.yaml``
+    keywords, frozen into the model at training): a prior that reaches words the corpus lacks."""
+
+    def __init__(self, keywords: dict[str, list[str]] | None = None):
+        self.keywords = keywords
+
+    def __call__(self, doc: Doc) -> list[str]:
+        if not self.keywords or not doc.chars:
+            return []
+        seen: set[str] = set()
+        out: list[str] = []
+        for _, (word, topics) in _automaton(self.keywords).iter(doc.chars):
+            if word not in seen:
+                seen.add(word)
+                out.extend("kw:" + t for t in topics)
+        return out
+
+    def __repr__(self) -> str:
+        return f"KeywordAnalyzer({sum(map(len, (self.keywords or {}).values()))} keywords)"
+
+
 class CueAnalyzer:
     """Sentiment cue tokens (``cue:...``, ``lex:±``) — see the module docstring."""
 

@@ -42,7 +42,9 @@ TRUSTED_TYPES = [
     "classifiers.features.WordAnalyzer",
     "classifiers.features.CharAnalyzer",
     "classifiers.features.CueAnalyzer",
+    "classifiers.features.KeywordAnalyzer",
     "classifiers.model.ThresholdedOneVsRest",
+    "classifiers.model.CompactTfidfVectorizer",
 ]
 HEADS = ("topics", "sentiment")
 CARD = "metrics.json"
@@ -117,7 +119,7 @@ def train(paths=None, *, cv: str = "group", taxonomy=None, log_fn=None) -> Model
     if len(examples) < 20:
         raise ValueError(f"only {len(examples)} labelled posts in {', '.join(map(str, files))}: need at least 20")
     card: dict = {
-        "data_version": data_version(files),
+        "data_version": data_version(files, taxonomy),
         "training_files": [f.name for f in files],
         "n_train": len(examples),
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -130,7 +132,8 @@ def train(paths=None, *, cv: str = "group", taxonomy=None, log_fn=None) -> Model
         preds, folds = cross_validate(examples, by=cv)
         card["cv"] = {**folds, **score(examples, preds, taxonomy.ids)}
     say(f"training on {len(examples)} posts …")
-    model = fit_examples(examples, labels=taxonomy.ids)
+    model = fit_examples(examples, labels=taxonomy.ids,
+                         keywords={t.id: list(t.keywords) for t in taxonomy.topics})
     card["train_seconds"] = round(time.perf_counter() - started, 1)
     card["params"] = {"topics": repr(model.topics[-1]), "sentiment": repr(model.sentiment[-1])}
     model.card = card
@@ -172,7 +175,7 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
     if not train_if_missing:
         raise ModelError(f"{directory}: no saved model (run `yuqing train`)")
     directory.mkdir(parents=True, exist_ok=True)
-    version = data_version(corpus_files())
+    version = data_version(corpus_files(), load_taxonomy(ctx))
     try:
         cached = cache_dir() / version
     except (OSError, ModelError) as exc:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from classifiers.model import ThresholdedOneVsRest, best_f1_threshold
-from classifiers.store import ModelError, TRUSTED_TYPES, load_model, save_model
+from classifiers.store import TRUSTED_TYPES, ModelError, load_model, save_model
 from classifiers.taxonomy import TOPIC_IDS
 
 
@@ -56,7 +56,7 @@ def test_explain_names_terms_of_the_text(small_model):
     assert exp["topics"], "a clear wage-arrears post gets at least one topic"
     for terms in exp["topics"].values():
         assert terms and all(w > 0 for _, w in terms)
-        assert all(t.split("（")[0].split(" ")[0] in text.lower() or t.startswith(("非:", "后:", "lex:", "cue:"))
+        assert all(t.split("（")[0].split(" ")[0] in text.lower() or t.startswith(("非:", "后:", "lex:", "cue:", "kw:"))
                    for t, _ in terms)
 
 
