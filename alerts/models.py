@@ -34,7 +34,7 @@ STATUS_NAMES = {"open": "待确认", "acknowledged": "已确认", "resolved": "�
 EVENT_NAMES = {
     "opened": "立案", "updated": "新进展", "notified": "已通知", "escalated": "升级",
     "acknowledged": "确认", "resolved": "处置完毕", "reopened": "重新打开", "note": "备注",
-    "severity": "级别调整", "no_roster": "无值班人员",
+    "severity": "级别调整", "delivery_failed": "通知失败",
 }
 
 

@@ -55,8 +55,8 @@ class Detection(_M):
     windows: list[Window] = Field(default_factory=lambda: [
         Window(span="1h", min_volume=4), Window(span="6h", min_volume=6), Window(span="24h", min_volume=10)])
     baseline_weeks: int = Field(default=4, ge=1, le=12)
-    daily_baseline_days: int = Field(default=14, ge=0, le=60)
-    p_value: float = Field(default=1e-3, gt=0, lt=0.5)
+    daily_baseline_days: int = Field(default=6, ge=0, le=27)
+    p_value: float = Field(default=1e-4, gt=0, lt=0.5)
     min_ratio: float = Field(default=2.0, ge=1.0)
     prior_rate_per_hour: float = Field(default=0.05, gt=0)
     dispersion: float = Field(default=0.3, ge=0)
@@ -129,6 +129,7 @@ class HighRiskRule(_M):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     severity: Severity = "high"
+    keywords: list[str] = Field(min_length=1)           # full-text search terms that find candidates
     patterns: list[str] = Field(min_length=1)
     requires: list[str] = Field(default_factory=list)   # and at least one of these must match too
     excludes: list[str] = Field(default_factory=list)   # none of these may match (news of the past…)
@@ -142,6 +143,22 @@ class HighRiskRule(_M):
             except re.error as exc:
                 raise ValueError(f"bad regular expression {p!r}: {exc}") from exc
         return v
+
+    def matches(self, text: str) -> str | None:
+        """The matched phrase if ``text`` satisfies the rule, else ``None``."""
+        hit = None
+        for p in self.patterns:
+            m = re.search(p, text)
+            if m:
+                hit = m.group(0)
+                break
+        if hit is None:
+            return None
+        if self.requires and not any(re.search(p, text) for p in self.requires):
+            return None
+        if any(re.search(p, text) for p in self.excludes):
+            return None
+        return hit
 
 
 class AlertsConfig(_M):

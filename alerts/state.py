@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.messages import Notice, render_notice
-from alerts.models import Incident, IncidentEvent, OutboxMessage, utc
+from alerts.models import EvaluationRun, Incident, IncidentEvent, OutboxMessage, utc
 from alerts.org import OrgTree, load_org
 from alerts.rules import AlertsConfig, load_alerts_config
 from pipeline.statedb import create_all, engine_for, session_factory
@@ -98,6 +98,8 @@ class StateStore:
             create_all(self.engine)
             _ready.add(ctx.state_url)
         self.Session = session_factory(self.engine)
+        self.queued = 0                       # notifications queued by this object
+        self.last_escalated: list[int] = []   # incidents escalated by the last escalate_due
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -286,6 +288,7 @@ class StateStore:
     def escalate_due(self, now: datetime) -> int:
         """Escalate open (unacknowledged) incidents past their acknowledgement deadline."""
         n = 0
+        self.last_escalated = []
         with self.Session() as s:
             ids = list(s.scalars(select(Incident.id).where(Incident.status == "open",
                                                            Incident.escalated_to != self.org.root.id)))
@@ -302,6 +305,8 @@ class StateStore:
                                       f"{waited} 分钟内无人确认", at=due)
                     stepped = True
                 n += stepped
+            if stepped:
+                self.last_escalated.append(incident_id)
         return n
 
     def _escalate_to(self, s: Session, inc: Incident, target: str, now: datetime, reason: str,
@@ -387,6 +392,7 @@ class StateStore:
                     secret_ref=secrets.get((channel, address)), status="pending", attempts=0,
                     next_attempt_at=now, created_at=now))
                 queued += 1
+            self.queued += len(channels)
             self._event(s, inc, now, "notified", None,
                         f"已通知{unit.name}：{'、'.join(o.name for o in officers)}",
                         {"unit": unit.id, "officers": [o.name for o in officers],
@@ -411,6 +417,14 @@ class StateStore:
                         status="pending", attempts=0, next_attempt_at=now, created_at=now))
                     queued += 1
         return queued
+
+    def record_run(self, at: datetime, started: datetime, seconds: float, store: str, summary: dict) -> None:
+        with self.Session.begin() as s:
+            s.add(EvaluationRun(at=at, started_at=started, seconds=seconds, store=store, summary=summary))
+
+    def last_run(self) -> EvaluationRun | None:
+        with self.Session() as s:
+            return s.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc()).limit(1)).first()
 
     # -- helpers ----------------------------------------------------------------------------
 
