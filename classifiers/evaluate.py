@@ -77,11 +77,8 @@ def score(examples: list[Example], preds: list[Prediction], labels=TOPIC_IDS) ->
 
 
 def fit_examples(examples: list[Example], **params) -> Model:
-    """Fit both heads; the taxonomy's keywords feed the topic head unless ``keywords`` is given."""
-    if "keywords" not in params:
-        from classifiers.taxonomy import load_taxonomy
-
-        params["keywords"] = {t.id: list(t.keywords) for t in load_taxonomy().topics}
+    """Fit both heads (``keywords``: taxonomy keywords as topic features — measured worse
+    across writers, so off unless given)."""
     return fit_model([e.text for e in examples], [e.topics or [] for e in examples],
                      [e.sentiment for e in examples], **params)
 

@@ -132,8 +132,7 @@ def train(paths=None, *, cv: str = "group", taxonomy=None, log_fn=None) -> Model
         preds, folds = cross_validate(examples, by=cv)
         card["cv"] = {**folds, **score(examples, preds, taxonomy.ids)}
     say(f"training on {len(examples)} posts …")
-    model = fit_examples(examples, labels=taxonomy.ids,
-                         keywords={t.id: list(t.keywords) for t in taxonomy.topics})
+    model = fit_examples(examples, labels=taxonomy.ids)
     card["train_seconds"] = round(time.perf_counter() - started, 1)
     card["params"] = {"topics": repr(model.topics[-1]), "sentiment": repr(model.sentiment[-1])}
     model.card = card
