@@ -20,7 +20,7 @@ the prepared docs to both heads' remaining steps (see :meth:`classifiers.model.M
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from operator import add
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -41,10 +41,17 @@ _QUOTES = ("“", "”", "\"", "'", "「", "」")
 _CLAUSE_END = KEPT_PUNCT | {",", ".", ";", ":"}
 
 
-class Doc(NamedTuple):
-    tokens: list[str]
-    chars: str  # the tokens joined without spaces (no URL/mention placeholders)
-    raw: str    # the normalised text (cues that need punctuation read it)
+class Doc:
+    """A prepared text: tokens, the tokens joined (for char n-grams), the raw text, and a cache
+    that lets the second head reuse features the first computed (char n-grams)."""
+
+    __slots__ = ("tokens", "chars", "raw", "cache")
+
+    def __init__(self, tokens: list[str], chars: str, raw: str):
+        self.tokens = tokens
+        self.chars = chars  # the tokens joined without spaces (no URL/mention placeholders)
+        self.raw = raw      # the original text (cues that need punctuation read it)
+        self.cache: dict = {}
 
 
 def prepare_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> Doc:
@@ -87,6 +94,9 @@ def _negated(tokens: list[str]) -> list[str]:
     return out
 
 
+_BIGRAM = "{} {}".format
+
+
 class WordAnalyzer:
     """Word n-grams of a :class:`Doc` (1..``ngram``), with optional stop words and negation marks."""
 
@@ -102,7 +112,7 @@ class WordAnalyzer:
             toks = [t for t in toks if t not in stop]
         feats = list(toks)
         if self.ngram >= 2:
-            feats.extend([a + " " + b for a, b in zip(toks, toks[1:], strict=False)])
+            feats.extend(map(_BIGRAM, toks, toks[1:]))
         if self.ngram >= 3:
             feats.extend([a + " " + b + " " + c for a, b, c in zip(toks, toks[1:], toks[2:], strict=False)])
         if self.negation:
@@ -121,11 +131,19 @@ class CharAnalyzer:
         self.hi = hi
 
     def __call__(self, doc: Doc) -> list[str]:
-        s = doc.chars
-        n = len(s)
-        out: list[str] = []
-        for k in range(self.lo, self.hi + 1):
-            out.extend([s[i:i + k] for i in range(n - k + 1)])
+        key = ("char", self.lo, self.hi)
+        out = doc.cache.get(key)
+        if out is None:
+            s = doc.chars
+            out = []
+            for k in range(self.lo, self.hi + 1):
+                if k == 1:
+                    out.extend(s)
+                elif k == 2:
+                    out.extend(map(add, s, s[1:]))
+                else:
+                    out.extend([s[i:i + k] for i in range(len(s) - k + 1)])
+            doc.cache[key] = out
         return out
 
     def __repr__(self) -> str:
