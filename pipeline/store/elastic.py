@@ -41,7 +41,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -309,7 +309,7 @@ class ElasticStore(PostStore):
     def setup(self) -> dict:
         """Template + the current month's index + alias (``yuqing es setup``)."""
         template = self.ensure_template(force=False)
-        index = month_index(self.prefix, datetime.now(timezone.utc), self.tz)
+        index = month_index(self.prefix, datetime.now(UTC), self.tz)
         self.ensure_index(index)
         return {"template": self.alias, "template_status": template, "index": index, "alias": self.alias}
 
@@ -530,7 +530,7 @@ class ElasticStore(PostStore):
                 key = b["key"]
                 bucket = None
                 if interval:
-                    bucket = datetime.fromtimestamp(key["bucket"] / 1000, tz=timezone.utc).astimezone(self.tz)
+                    bucket = datetime.fromtimestamp(key["bucket"] / 1000, tz=UTC).astimezone(self.tz)
                 keys = {dim: key[f"k{i}"] for i, dim in enumerate(by)}
                 rows.append(AggRow(bucket, keys, b["doc_count"], int(b["authors"]["value"]),
                                    int(b["clusters"]["value"]), float(b["engagement"]["value"])))

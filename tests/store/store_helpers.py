@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.context import Context
 from pipeline.dedupe import DedupeStage
-from pipeline.ingest import IngestReport, Ingestor
+from pipeline.ingest import Ingestor, IngestReport
 from pipeline.normalise import NormaliseStage
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -8,11 +8,11 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from store_helpers import ROOT, ingest
 
 from pipeline.store.base import DIMENSIONS, AggRow, PostFilter
 from pipeline.store.sqlite import bucket_start
 from pipeline.textindex import index_text, query_tokens
-from store_helpers import ROOT, ingest
 
 pytestmark = pytest.mark.es
 
