@@ -220,3 +220,27 @@ def test_unreachable_and_tls_errors_are_clear(config_dir, tmp_path, es_url):
                                                                  "YUQING_ES_CA_CERTS": str(tmp_path / "nope.pem")})
     with pytest.raises(StoreError, match="YUQING_ES_CA_CERTS.*nope.pem"):
         missing.store()
+
+
+def test_es_commands(tmp_path, config_dir, ctx, es_url, es_prefix, dataset_path):
+    env = {"YUQING_CONFIG_DIR": str(config_dir), "YUQING_DATA_DIR": str(ctx.data_dir),
+           "YUQING_ES_URL": es_url, "YUQING_ES_INDEX_PREFIX": es_prefix}
+    runner = CliRunner()
+    out = runner.invoke(cli, ["es", "health", "--json"], env=env)
+    assert out.exit_code == 1 and "yuqing es setup" in out.output  # no template yet
+    out = runner.invoke(cli, ["es", "setup"], env=env)
+    assert out.exit_code == 0 and "created" in out.output, out.output
+    assert "current" in runner.invoke(cli, ["es", "setup"], env=env).output
+    out = runner.invoke(cli, ["es", "health", "--json"], env=env)
+    info = json.loads(out.output)
+    assert out.exit_code == 0 and info["status"] == "ok" and info["posts"] == 0
+    assert info["indices"] == [month_index(es_prefix, datetime.now(timezone.utc), ctx.tz)]
+    body = json.loads(runner.invoke(cli, ["es", "template"], env=env).output)["body"]
+    assert body["index_patterns"] == [f"{es_prefix}-posts-*"]
+
+    n = ingest(ctx, dataset_path).stored  # into the embedded store, then copy over twice
+    for new in (n, 0):
+        out = runner.invoke(cli, ["es", "reindex-from-sqlite"], env=env)
+        assert out.exit_code == 0 and f"copied {n} posts ({new} new" in out.output, out.output
+    es = ElasticStore(Context.load(config_dir, ctx.data_dir, environ=env).settings.store.elasticsearch, ctx.tz)
+    assert es.aggregate(by=["unit_tree"], interval="1d") == ctx.store().aggregate(by=["unit_tree"], interval="1d")
