@@ -23,7 +23,10 @@ Trend method
     toward a level estimate: the unit's mean hourly rate over the 24 h windows of the past weeks
     and of the past ``daily_baseline_days`` days, times ``h`` and times the district's
     time-of-day factor for that window (the district has enough data to know that 03:00 is
-    quiet). The baseline is ``E = max(prior·h, (Σₖ V_w,k + r·h·f) / (K + 1))``. Weeks and days
+    quiet; ``f`` is shrunk toward 1 by counting the flat rate as one more week). The baseline is
+    ``E = max(prior·h, (1 − λ)·mean_k V_w,k + λ·r·h·f)`` with ``λ = level_weight`` (``λ = 1``
+    without weekly history): a few same-hour samples of a small unit are mostly zeros, the level
+    estimate rests on many more hours. Weeks and days
     in which the whole district has no data (before the system existed) are left out.
 
     *Test.* Counts are over-dispersed, so the tail probability is negative binomial with mean
@@ -215,9 +218,10 @@ class TrendDetector:
                                for rows in level_sets])
         tod: dict[int, float] = {}
         for w in d.windows:
-            wk = _mean([sum(weighted_volume(r, d) for (u, _), r in data[k][w.hours].items() if u == root)
-                        for k in weeks])
-            tod[w.hours] = min(5.0, max(0.2, wk / (district_rate * w.hours))) if weeks and district_rate > 0 else 1.0
+            # shrunk toward 1 like the unit baselines: (K weekly values + one "flat" value) / (K + 1)
+            wk = [sum(weighted_volume(r, d) for (u, _), r in data[k][w.hours].items() if u == root) for k in weeks]
+            flat = district_rate * w.hours
+            tod[w.hours] = min(5.0, max(0.2, (sum(wk) + flat) / ((len(wk) + 1) * flat))) if flat > 0 else 1.0
 
         out: list[Candidate] = []
         for key in pairs:
@@ -227,7 +231,8 @@ class TrendDetector:
                 row = current[w.hours].get(key)
                 v = weighted_volume(row, d)
                 past = [weighted_volume(data[k][w.hours].get(key), d) for k in weeks]
-                smoothed = (sum(past) + level * w.hours * tod[w.hours]) / (len(past) + 1)
+                lam = d.level_weight if past else 1.0
+                smoothed = (1.0 - lam) * _mean(past) + lam * level * w.hours * tod[w.hours]
                 expected = max(d.prior_rate_per_hour * w.hours, smoothed)
                 phi = d.dispersion
                 if len(past) >= 3:
@@ -285,8 +290,10 @@ class TrendDetector:
                   "windows": {s.window: s.counts() for s in c.windows}}
         title = (f"{unit_name}“{topic_name}”负面声量上升：近{c.best.window.replace('h', '小时')} "
                  f"{c.best.posts} 条（{c.best.authors} 位作者），平时约 {c.best.expected:.1f}")
+        # growth after acknowledgement/resolution is measured on the longest window (stable
+        # whichever window decides), the counts shown are the deciding window's
         return Finding(unit_id=c.unit_id, topic=c.topic, kind="trend", severity=severity, score=round(c.score, 2),
-                       volume=round(c.best.volume, 3), title=title, counts=counts, evidence=evidence,
+                       volume=round(c.windows[-1].volume, 3), title=title, counts=counts, evidence=evidence,
                        topic_name=topic_name)
 
 
