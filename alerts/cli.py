@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from rich.console import Console
@@ -63,9 +63,9 @@ def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, a
     from alerts.detect import run_evaluation
 
     ctx = get_context(click_ctx)
-    at = parse_time_option(at_text, "--at") or datetime.now(timezone.utc)
+    at = parse_time_option(at_text, "--at") or datetime.now(UTC)
     try:
-        report = run_evaluation(ctx, at.astimezone(timezone.utc), dry_run=dry_run)
+        report = run_evaluation(ctx, at.astimezone(UTC), dry_run=dry_run)
         delivered = api.deliver_outbox(ctx, None) if deliver and not dry_run else None
     except (ConfigError, StoreError) as exc:
         raise _fail(exc) from exc
@@ -325,7 +325,7 @@ def org_show(click_ctx, unit: str | None, depth: int | None, as_json: bool) -> N
         roster_unit = org.roster_unit(start.id)
         if roster_unit.id != start.id:
             console.print(f"  值班：本单位未配置，由 {roster_unit.name} 值班人员负责")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for o in roster_unit.roster:
             channels = "、".join(o.contacts())
             duty = "在岗" if o.on_duty(now, ctx.tz) else "不在岗"
