@@ -139,6 +139,7 @@ class StateStore:
         return inc
 
     def acknowledge(self, incident_id: int, by: str, note: str | None, now: datetime) -> Incident:
+        now = utc(now)
         by = _who(by)
         with self.Session.begin() as s:
             inc = self._load(s, incident_id)
@@ -151,6 +152,7 @@ class StateStore:
         return self.get(incident_id)
 
     def resolve(self, incident_id: int, by: str, note: str, now: datetime) -> Incident:
+        now = utc(now)
         by = _who(by)
         if not note or not note.strip():
             raise InvalidTransition("处置完毕需要填写处置说明 (--note)")
@@ -165,6 +167,7 @@ class StateStore:
         return self.get(incident_id)
 
     def reopen(self, incident_id: int, by: str | None, note: str | None, now: datetime) -> Incident:
+        now = utc(now)
         with self.Session.begin() as s:
             inc = self._load(s, incident_id)
             if inc.status != "resolved":
@@ -189,6 +192,7 @@ class StateStore:
     def apply(self, findings: list[Finding], now: datetime) -> ApplyResult:
         """Open or update one incident per finding, escalate where growth demands, all in one
         transaction per finding (so a failure leaves the others applied)."""
+        now = utc(now)
         result = ApplyResult()
         for f in findings:
             for attempt in range(2):
@@ -294,6 +298,7 @@ class StateStore:
 
     def escalate_due(self, now: datetime) -> int:
         """Escalate open (unacknowledged) incidents past their acknowledgement deadline."""
+        now = utc(now)
         n = 0
         self.last_escalated = []
         with self.Session() as s:
@@ -408,6 +413,7 @@ class StateStore:
         return queued
 
     def notify_admins(self, subject: str, body: str, now: datetime) -> int:
+        now = utc(now)
         hour = now.astimezone(UTC).strftime("%Y%m%d%H")
         digest = hashlib.sha1(f"{subject}\n{body}".encode()).hexdigest()[:16]
         queued = 0
@@ -427,6 +433,7 @@ class StateStore:
         return queued
 
     def record_run(self, at: datetime, started: datetime, seconds: float, store: str, summary: dict) -> None:
+        at, started = utc(at), utc(started)
         with self.Session.begin() as s:
             s.add(EvaluationRun(at=at, started_at=started, seconds=seconds, store=store, summary=summary))
 

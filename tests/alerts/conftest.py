@@ -48,6 +48,7 @@ class Receivers:
     port: int
     requests: list[Received] = field(default_factory=list)
     fail_first: dict[str, int] = field(default_factory=dict)   # path prefix → failures left
+    fail_status: int = 503
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def by_path(self, prefix: str) -> list[Received]:
@@ -68,7 +69,7 @@ def _handler(state: Receivers):
                 for prefix, left in state.fail_first.items():
                     if parts.path.startswith(prefix) and left > 0:
                         state.fail_first[prefix] = left - 1
-                        self.send_response(503)
+                        self.send_response(state.fail_status)
                         self.end_headers()
                         self.wfile.write(b"busy")
                         return
@@ -105,6 +106,12 @@ class Mailbox:
     port: int
     messages: list = field(default_factory=list)
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler protocol
         msg = message_from_bytes(envelope.content, policy=default_policy)
         self.messages.append((list(envelope.rcpt_tos), msg))
@@ -113,14 +120,26 @@ class Mailbox:
 
 @pytest.fixture
 def smtp():
+    import socket
+
     from aiosmtpd.controller import Controller
 
-    box = Mailbox("127.0.0.1", 0)
-    controller = Controller(box, hostname="127.0.0.1", port=0)
+    with socket.socket() as sock:  # a free port (the Controller needs a number to check readiness)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    box = Mailbox("127.0.0.1", port)
+    controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
-    box.port = controller.server.sockets[0].getsockname()[1]
     yield box
     controller.stop()
+
+
+@pytest.fixture
+def notify_ctx(ctx: Context, receivers: Receivers, smtp: Mailbox) -> Context:
+    """A SQLite context whose roster addresses and SMTP server are the test's real receivers."""
+    ctx.settings.notify.smtp.host, ctx.settings.notify.smtp.port = smtp.host, smtp.port
+    ctx.settings.notify.console_url = "http://127.0.0.1:8000"
+    return ctx
 
 
 #: Friday 2026-11-20 14:00 in Beijing — the scenarios' "now"
