@@ -181,3 +181,14 @@ def world_ctx(request) -> Context:
 @pytest.fixture
 def world(world_ctx: Context) -> World:
     return World(world_ctx)
+
+
+@pytest.fixture
+def make_world():
+    """Factory: ``make_world(ctx, background_weeks=…)`` for tests that need a custom world."""
+    return World
+
+
+@pytest.fixture
+def t0() -> datetime:
+    return T0
