@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from rich.console import Console
@@ -16,7 +16,7 @@ from alerts.models import SEVERITY_NAMES, STATUS_NAMES
 from alerts.org import LEVEL_NAMES, load_org
 from pipeline.cli import emit_json, get_context, parse_time_option
 from pipeline.config import ConfigError
-from pipeline.store.base import StoreError
+from pipeline.store.base import PostFilter, StoreError
 
 console = Console()
 
@@ -53,7 +53,8 @@ def alerts_group() -> None:
 
 
 @alerts_group.command("evaluate")
-@click.option("--at", "at_text", help="evaluate as of this time (ISO 8601; default: now)")
+@click.option("--at", "at_text",
+              help="evaluate as of this time (ISO 8601; default: now; 'latest' = just after the newest stored post)")
 @click.option("--dry-run", is_flag=True, help="detect and print only: no incident changes, no notifications")
 @click.option("--deliver/--no-deliver", default=False, help="also send due notifications afterwards")
 @click.option("--json", "as_json", is_flag=True)
@@ -63,8 +64,14 @@ def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, a
     from alerts.detect import run_evaluation
 
     ctx = get_context(click_ctx)
-    at = parse_time_option(at_text, "--at") or datetime.now(UTC)
     try:
+        if at_text == "latest":
+            newest = ctx.store().search(PostFilter(), limit=1).posts
+            if not newest:
+                raise click.ClickException("the store holds no posts: nothing to evaluate (--at latest)")
+            at = newest[0].published_at + timedelta(seconds=1)
+        else:
+            at = parse_time_option(at_text, "--at") or datetime.now(UTC)
         report = run_evaluation(ctx, at.astimezone(UTC), dry_run=dry_run)
         delivered = api.deliver_outbox(ctx, None) if deliver and not dry_run else None
     except (ConfigError, StoreError) as exc:
