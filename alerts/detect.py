@@ -46,7 +46,8 @@ Trend method
     (``severity`` rules in ``alerts.yaml``).
 
 High-risk posts
-    Each rule's keywords find candidate posts of the last 24 hours by full-text search; the rule's
+    Each rule's keywords find candidate posts by full-text search — posts published since the
+    previous evaluation plus ``high_risk_overlap_hours`` (late arrivals), at most 24 hours; the rule's
     patterns confirm them (``requires`` / ``excludes`` refine). A confirmed post alerts its
     linked units at the rule's severity, whatever the volume; a post already on an incident does
     not alert twice.
@@ -65,6 +66,7 @@ from scipy.stats import nbinom, poisson
 
 from alerts.org import OrgTree, load_org
 from alerts.rules import AlertsConfig, Detection, load_alerts_config
+from alerts.models import utc
 from alerts.state import Finding, StateStore
 from pipeline.record import Post
 from pipeline.store.base import AggRow, PostFilter, PostStore
@@ -331,19 +333,23 @@ def representative_posts(store: PostStore, unit_id: str, topic: str, since: date
 
 def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: datetime,
                        topic_names: dict[str, str], lookback: timedelta = timedelta(hours=24)) -> tuple[list[Finding], int]:
-    """Findings for posts matching a high-risk rule, and how many such posts there were."""
+    """Findings for posts matching a high-risk rule, and how many such posts there were.
+
+    One full-text search per distinct keyword (rules share many) finds candidates published in
+    ``[at − lookback, at)``; every rule then checks every candidate's text.
+    """
+    keywords = list(dict.fromkeys(kw for rule in cfg.high_risk for kw in rule.keywords))
+    candidates: dict[str, Post] = {}
+    for kw in keywords:
+        for post in store.search(PostFilter(since=at - lookback, until=at, text=kw), limit=500).posts:
+            candidates.setdefault(post.id, post)
     found: dict[str, tuple[Post, list]] = {}
-    for rule in cfg.high_risk:
-        for kw in rule.keywords:
-            page = store.search(PostFilter(since=at - lookback, until=at, text=kw), limit=200)
-            for post in page.posts:
-                if post.sentiment is not None and post.sentiment.label == "positive":
-                    continue
-                hit = rule.matches(post.text)
-                if hit:
-                    entry = found.setdefault(post.id, (post, []))
-                    if rule not in entry[1]:
-                        entry[1].append(rule)
+    for post in candidates.values():
+        if post.sentiment is not None and post.sentiment.label == "positive":
+            continue
+        rules = [rule for rule in cfg.high_risk if rule.matches(post.text)]
+        if rules:
+            found[post.id] = (post, rules)
     rank = {"low": 0, "medium": 1, "high": 2, "critical": 3}
     grouped: dict[tuple[str, str], list[tuple[Post, list]]] = defaultdict(list)
     for post, rules in found.values():
@@ -414,10 +420,16 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
     report.timings["evidence"] = round(time.perf_counter() - t0, 3)
 
     t0 = time.perf_counter()
-    risk, report.high_risk_posts = high_risk_findings(store, org, cfg, at, names)
+    state = StateStore(ctx, org=org, cfg=cfg)
+    previous = state.last_run()
+    lookback = timedelta(hours=24)
+    if previous is not None and utc(previous.at) <= at:
+        # posts since the previous evaluation, with an overlap for posts that arrive late
+        lookback = min(lookback, at - utc(previous.at) + timedelta(hours=cfg.detection.high_risk_overlap_hours))
+    risk, report.high_risk_posts = high_risk_findings(store, org, cfg, at, names, lookback)
     findings.extend(risk)
     report.timings["high_risk"] = round(time.perf_counter() - t0, 3)
-    report.queries = detector.queries + len(candidates) + sum(len(r.keywords) for r in cfg.high_risk)
+    report.queries = detector.queries + len(candidates) + len({k for r in cfg.high_risk for k in r.keywords})
     report.findings = [{"unit_id": f.unit_id, "unit_name": org.display_name(f.unit_id), "topic": f.topic,
                         "kind": f.kind, "severity": f.severity, "score": f.score, "title": f.title,
                         "counts": {k: v for k, v in f.counts.items() if k != "windows"}} for f in findings]
@@ -426,7 +438,6 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
         return report
 
     t0 = time.perf_counter()
-    state = StateStore(ctx, org=org, cfg=cfg)
     applied = state.apply(findings, at)
     report.opened, report.updated, report.reopened = applied.opened, applied.updated, applied.reopened
     report.suppressed = applied.suppressed
