@@ -64,9 +64,9 @@ from typing import TYPE_CHECKING, Any
 
 from scipy.stats import nbinom, poisson
 
+from alerts.models import utc
 from alerts.org import OrgTree, load_org
 from alerts.rules import AlertsConfig, Detection, load_alerts_config
-from alerts.models import utc
 from alerts.state import Finding, StateStore
 from pipeline.record import Post
 from pipeline.store.base import AggRow, PostFilter, PostStore
