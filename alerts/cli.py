@@ -31,19 +31,6 @@ def _local(ctx, iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(ctx.tz).strftime("%m-%d %H:%M")
 
 
-def _sync_es(ctx, incident_id: int) -> None:
-    """Keep the Kibana copy current after a manual change (only when Elasticsearch is the store)."""
-    if ctx.settings.store.backend != "elasticsearch":
-        return
-    from alerts.index import sync_incidents
-    from alerts.state import StateStore
-
-    try:
-        sync_incidents(ctx, StateStore(ctx), [incident_id])
-    except Exception as exc:  # noqa: BLE001 - the database change stands; say the copy lags
-        click.echo(f"注意：Elasticsearch 中的事件副本未更新（{exc}）；稍后运行 yuqing alerts reindex", err=True)
-
-
 # --- yuqing alerts ----------------------------------------------------------------------------------
 
 
@@ -120,13 +107,15 @@ def list_cmd(click_ctx, status: str | None, unit: str | None, topic: str | None,
         emit_json([i.to_dict(timeline=False) for i in incidents])
         return
     table = Table(title=f"预警事件 共 {len(incidents)} 条")
-    for col in ("编号", "单位", "话题", "级别", "状态", "已通知至", "立案", "最近变化", "摘要"):
+    for col in ("编号", "单位", "话题", "级别", "状态", "已通知至", "数量", "立案", "最近变化"):
         table.add_column(col, overflow="fold")
     for i in incidents:
+        d = i.to_dict(timeline=False)
+        c = d["counts"]
+        amount = f"{c.get('posts', '')}条" + (f"/基线{c['expected']}" if "expected" in c else "")
         table.add_row(str(i.id), i.unit_name, i.topic_name or i.topic, SEVERITY_NAMES.get(i.severity, i.severity),
-                      STATUS_NAMES.get(i.status, i.status), i.escalated_to_name,
-                      _local(ctx, i.to_dict(timeline=False)["created_at"]),
-                      _local(ctx, i.to_dict(timeline=False)["updated_at"]), i.title[:50])
+                      STATUS_NAMES.get(i.status, i.status), i.escalated_to_name, amount,
+                      _local(ctx, d["created_at"]), _local(ctx, d["updated_at"]))
     console.print(table)
 
 
@@ -184,7 +173,6 @@ def _transition(click_ctx, fn, incident_id: int, by: str, note: str | None, as_j
         inc = fn(ctx, incident_id, by, note)
     except (api.IncidentNotFound, api.InvalidTransition) as exc:
         raise _fail(exc) from exc
-    _sync_es(ctx, inc.id)
     if as_json:
         emit_json(inc.to_dict())
     else:

@@ -143,3 +143,24 @@ def test_resolve_suppresses_then_reopen(world):
     assert kinds == [("resolved", "李四"), ("reopened", "王五")]
     with pytest.raises(api.InvalidTransition):
         api.reopen(ctx, inc_id, "王五")
+
+
+def test_incidents_are_indexed_for_kibana(es_ctx, make_world, t0):
+    from alerts.index import alerts_index_name, es_client
+
+    world = make_world(es_ctx, background_weeks=1, per_hour=3)
+    world.add(world.sim.burst(ENTERPRISE, "wage_arrears", t0, 14, hours=2))
+    inc_id = world.evaluate(t0 + timedelta(hours=2)).opened[0]
+    index = alerts_index_name(es_ctx.settings.store.elasticsearch.index_prefix)
+    es = es_client(es_ctx)
+    try:
+        doc = es.get(index=index, id=str(inc_id))["_source"]
+        assert (doc["unit_id"], doc["status"], doc["level"]) == (ENTERPRISE, "open", "enterprise")
+        assert COMMUNITY in doc["unit_path"] and doc["timeline"][0]["kind"] == "opened"
+        api.acknowledge(es_ctx, inc_id, "张三", at=t0 + timedelta(hours=2, minutes=12))
+        doc = es.get(index=index, id=str(inc_id))["_source"]
+        assert doc["status"] == "acknowledged" and doc["acknowledged_by"] == "张三" and doc["minutes_to_ack"] == 12.0
+        hits = es.search(index=index, query={"term": {"unit_path": SUBDISTRICT}})["hits"]["hits"]
+        assert [h["_id"] for h in hits] == [str(inc_id)]
+    finally:
+        es.close()
