@@ -176,3 +176,15 @@ def test_timeline_records_each_notification(notify_ctx):
     notified = [e for e in inc.events if e.kind == "notified"]
     assert notified and notified[0].data["unit"] == "chaoyang"
     assert isinstance(notified[0], IncidentEvent) and set(notified[0].data["channels"]) >= {"email", "wecom"}
+
+
+def test_deliverer_crash_after_claiming_loses_nothing(notify_ctx, receivers, smtp):
+    from alerts.outbox import _claim
+
+    open_incident(notify_ctx)
+    claimed = _claim(StateStore(notify_ctx), NOW, 1000, 120)      # a deliverer claims, then dies
+    assert claimed and deliver_due(notify_ctx, NOW + timedelta(seconds=60)).sent == 0   # claim still held
+    report = deliver_due(notify_ctx, NOW + timedelta(seconds=121))  # the claim expired: picked up again
+    assert report.sent == len(claimed) and report.pending == 0
+    assert deliver_due(notify_ctx, NOW + timedelta(hours=1)).sent == 0
+    assert len(receivers.requests) + len(smtp.messages) == len(claimed)
