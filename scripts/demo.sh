@@ -11,5 +11,8 @@ echo "== 入库 ingest $SAMPLE → $YUQING_DATA_DIR"
 $Y ingest "$SAMPLE"
 echo "== 统计 stats by platform"
 $Y stats --by platform
+echo "== 预警 alerts: evaluate as of the newest sample post, then the open incidents"
+$Y alerts evaluate --at latest
+$Y alerts list --status open
 echo
 echo "结果在 results are in: $YUQING_DATA_DIR"
