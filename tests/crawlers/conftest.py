@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,7 +42,7 @@ class Reply:
 class ReplayServer:
     def __init__(self, date: str = SERVER_DATE):
         self.date = date
-        self.routes: dict[str, list[Reply]] = {}
+        self.routes: dict[str, list[Reply] | Callable[[BaseHTTPRequestHandler], Reply]] = {}
         self.served: dict[str, int] = {}
         self.log: list[str] = []
         self._lock = threading.Lock()
@@ -59,7 +60,9 @@ class ReplayServer:
                 with server._lock:
                     server.log.append(key)
                     replies = server.routes.get(key)
-                    if replies:
+                    if callable(replies):
+                        reply = replies(self)
+                    elif replies:
                         n = server.served.get(key, 0)
                         server.served[key] = n + 1
                         reply = replies[min(n, len(replies) - 1)]
@@ -90,6 +93,10 @@ class ReplayServer:
                 r = r.encode("utf-8")
             out.append(r if isinstance(r, Reply) else Reply(r, **kw))
         self.routes[unquote(path)] = out
+
+    def add_fn(self, path: str, fn: Callable[[BaseHTTPRequestHandler], Reply]) -> None:
+        """Register ``path`` → ``fn(handler)`` deciding the reply (e.g. by the Cookie header)."""
+        self.routes[unquote(path)] = fn
 
     def requested(self, prefix: str) -> list[str]:
         return [p for p in self.log if p.startswith(unquote(prefix))]
