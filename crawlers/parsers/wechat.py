@@ -105,7 +105,7 @@ _GONE = ("链接已过期", "该内容已被发布者删除", "此内容因违�
 
 def _script_var(html: str, name: str) -> str:
     """Value of ``var name = "…" || "…"`` (or ``name: '…'``) in the page scripts: first non-empty."""
-    for m in re.finditer(rf"(?:var\s+|[\s,{{]){name}\s*[=:]\s*([^;\n]+)", html):
+    for m in re.finditer(rf"(?:var\s+|[\s,{{]){name}\s*[=:]\s*([^\n]+)", html):
         for lit in re.findall(r"\"([^\"]*)\"|'([^']*)'", m.group(1)):
             value = lit[0] or lit[1]
             if value:

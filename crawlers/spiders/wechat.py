@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from crawlers.parsers import wechat
+from crawlers.parsers import PageError, wechat
 from crawlers.spiders.base import SourceSpider, target_key
 
 
@@ -58,6 +58,11 @@ class WechatSpider(SourceSpider):
         target, found = response.meta["target"], response.meta["result"]
         try:
             post = wechat.parse_article(response.text, response.url, self.now(response), self.source.name)
+        except PageError as exc:  # truncated/changed article page: keep what the search showed
+            self.page_failed(response, exc)
+            if found.get("published_at"):
+                yield self.emit(target, wechat.result_to_post(found, self.source.name))
+            return
         except wechat.ArticleGone as gone:
             self.deleted += 1
             self.crawler.stats.inc_value("yuqing/deleted")
