@@ -6,7 +6,8 @@
 ``ban``      HTTP 403/418/429, Weibo's 432, "访问过于频繁" pages — the IP or account is throttled;
 ``captcha``  Sogou's antispider page, Baidu's 安全验证, WeChat's 环境异常 verification page;
 ``login``    a redirect to a login page (passport.weibo.cn, passport.baidu.com, Discuz
-             ``member.php?mod=logging``), Weibo JSON ``ok: -100``;
+             ``member.php?mod=logging``), Weibo JSON ``ok: -100``, a Discuz! ``#messagetext``
+             page saying 尚未登录 / 没有权限;
 ``refused``  JSON ``ok: 0`` with a message that is not the ordinary "no more content".
 
 What is *not* a block: Weibo's ``{"ok": 0, "msg": "这里还没有内容"}`` is the normal end of a list,
@@ -76,6 +77,10 @@ def detect_block(status: int, url: str, body: bytes = b"", location: str | None 
     text = head.decode("utf-8", errors="ignore")
     if not text.strip():
         return None
+    if 'id="messagetext"' in text:  # Discuz! message page: GBK text, so look at the bytes too
+        gbk = head.decode("gb18030", errors="ignore")
+        if any(w in t for t in (text, gbk) for w in ("尚未登录", "需要登录", "请先登录", "没有权限")):
+            return Block("login", f"Discuz! asks to log in / no permission at {url}")
     for marker, kind, reason in _BODY_MARKERS:
         if marker in text:
             # a big real page may quote these words; block pages are small and have no content

@@ -11,3 +11,10 @@ from __future__ import annotations
 
 class PageError(ValueError):
     """The page is not in the expected format (truncated, malformed, changed layout)."""
+
+
+def require_complete(html: str) -> None:
+    """A full HTML page ends with ``</html>``; lxml would silently parse a cut-off page, losing the
+    rest of a list and its next-page link — so a page without it is rejected as truncated."""
+    if "</html>" not in html[-4000:].lower():
+        raise PageError("truncated page (no closing </html>)")

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from parsel import Selector
 
 from crawlers.htmltext import node_text
-from crawlers.parsers import PageError
+from crawlers.parsers import PageError, require_complete
 from crawlers.timeparse import parse_site_time
 
 
@@ -75,6 +75,7 @@ def _uid(href: str | None) -> str:
 
 def parse_forumdisplay(html: str, url: str, now: datetime) -> dict[str, Any]:
     """A board page → ``{"threads": [...], "next": url | None}``."""
+    require_complete(html)
     sel = Selector(text=html)
     _check_login(sel, html)
     rows = sel.css("tbody[id^=normalthread_], tbody[id^=stickthread_]")
@@ -116,6 +117,7 @@ def parse_forumdisplay(html: str, url: str, now: datetime) -> dict[str, Any]:
 def parse_viewthread(html: str, url: str, now: datetime, source: str, site: str,
                      tid: str | None = None) -> dict[str, Any]:
     """A thread page → ``{"posts": [...], "next": url | None, "deleted": n, "title": str}``."""
+    require_complete(html)
     sel = Selector(text=html)
     _check_login(sel, html)
     subject_sel = sel.css("#thread_subject")

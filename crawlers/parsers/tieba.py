@@ -28,7 +28,7 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from crawlers.htmltext import node_text
-from crawlers.parsers import PageError
+from crawlers.parsers import PageError, require_complete
 from crawlers.timeparse import parse_site_time
 
 _COMMENT = re.compile(r"<!--(.*?)-->", re.S)
@@ -52,6 +52,7 @@ def unwrap_thread_list(html: str) -> str:
 
 def parse_thread_list(html: str, url: str, now: datetime) -> dict[str, Any]:
     """A forum page → ``{"threads": [...], "next": url | None}``."""
+    require_complete(html)
     inner = unwrap_thread_list(html)
     sel = Selector(text=inner)
     items = sel.css("li.j_thread_list")
@@ -103,6 +104,7 @@ def _next(sel: Selector, url: str) -> str | None:
 
 def parse_thread(html: str, url: str, now: datetime, source: str) -> dict[str, Any]:
     """A thread page → ``{"posts": [...], "next": url | None, "deleted": n, "title": str}``."""
+    require_complete(html)
     sel = Selector(text=html)
     title_sel = sel.css(".core_title_txt")
     title = (title_sel.attrib.get("title") or node_text(title_sel[0])).strip() if title_sel else ""

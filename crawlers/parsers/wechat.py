@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from parsel import Selector
 
 from crawlers.htmltext import node_text
-from crawlers.parsers import PageError
+from crawlers.parsers import PageError, require_complete
 from crawlers.timeparse import SHANGHAI, parse_site_time
 
 
@@ -45,6 +45,7 @@ def parse_search(html: str, url: str, now: datetime) -> dict[str, Any]:
 
     Each result: ``title, summary, account, account_id, published_at, link`` (absolute).
     """
+    require_complete(html)
     sel = Selector(text=html)
     items = sel.css("ul.news-list > li")
     if not items:
