@@ -78,6 +78,7 @@ def parse_thread_list(html: str, url: str, now: datetime) -> dict[str, Any]:
             "created_at": _maybe_time(created, now),
             "last_post_at": _maybe_time(last, now) or _maybe_time(created, now),
             "pinned": bool(field.get("is_top") or field.get("is_membertop")),
+            "first_post_id": str(field["first_post_id"]) if field.get("first_post_id") else None,
             "href": urljoin(url, title_a.attrib.get("href", f"/p/{tid}")),
         })
     return {"threads": threads, "next": _next(sel, url) or _next(Selector(text=html), url)}
@@ -102,8 +103,11 @@ def _next(sel: Selector, url: str) -> str | None:
     return urljoin(url, htmllib.unescape(href)) if href else None
 
 
-def parse_thread(html: str, url: str, now: datetime, source: str) -> dict[str, Any]:
-    """A thread page → ``{"posts": [...], "next": url | None, "deleted": n, "title": str}``."""
+def parse_thread(html: str, url: str, now: datetime, source: str,
+                 first_post_id: str | None = None) -> dict[str, Any]:
+    """A thread page → ``{"posts": [...], "next": url | None, "deleted": n, "title": str}``.
+
+    Replies point at the opening floor (``first_post_id`` from the list, when the page lacks it)."""
     require_complete(html)
     sel = Selector(text=html)
     title_sel = sel.css(".core_title_txt")
@@ -150,7 +154,10 @@ def parse_thread(html: str, url: str, now: datetime, source: str) -> dict[str, A
         if post_no == 1:
             first = pid
         posts.append(post)
-    first_pid = first or str(_field(sel.css("div.l_post").attrib.get("data-field")).get("content", {}).get("post_id", ""))
+    current = (sel.css(".l_pager .tP::text").get() or "1").strip()
+    first_pid = first or first_post_id
+    if not first_pid and current == "1":  # page 1 whose opening floor had no text
+        first_pid = str(_field(sel.css("div.l_post").attrib.get("data-field")).get("content", {}).get("post_id", ""))
     for post in posts:
         if post["_native"] != first_pid and first_pid:
             post["reply_to"] = f"tieba:{first_pid}"

@@ -60,7 +60,8 @@ class TiebaSpider(SourceSpider):
     def parse_thread(self, response):
         meta = response.meta
         target, pn = meta["target"], meta["pn"]
-        result = tieba.parse_thread(response.text, response.url, self.now(response), self.source.name)
+        first = (meta.get("thread") or {}).get("first_post_id")
+        result = tieba.parse_thread(response.text, response.url, self.now(response), self.source.name, first)
         self.deleted += result["deleted"]
         if result["deleted"]:
             self.crawler.stats.inc_value("yuqing/deleted", result["deleted"])
