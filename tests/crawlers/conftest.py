@@ -143,11 +143,11 @@ class CrawlResult:
 def crawl(ctx):
     """Run ``yuqing crawl NAME ARGS… --json`` in a child process over ``ctx``'s dirs."""
 
-    def run(name: str, *args: str, env: dict | None = None) -> CrawlResult:
+    def run(name: str, *args: str, env: dict | None = None, data_dir: Path | None = None) -> CrawlResult:
         import os
 
         cmd = [sys.executable, "-m", "pipeline.cli", "--config-dir", str(ctx.config_dir),
-               "--data-dir", str(ctx.data_dir), "crawl", name, "--json", *args]
+               "--data-dir", str(data_dir or ctx.data_dir), "crawl", name, "--json", *args]
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
         full_env.update(env or {})
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=full_env)
