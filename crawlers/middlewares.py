@@ -41,7 +41,9 @@ class SourceBlocked(IgnoreRequest):
     """The request was dropped because the source is blocked (ban/captcha/login wall)."""
 
 
-class BlockDetectionMiddleware:
+class _CrawlerBound:
+    """A component that only needs the crawler (its spider, stats and engine)."""
+
     def __init__(self, crawler):
         self.crawler = crawler
 
@@ -49,6 +51,8 @@ class BlockDetectionMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+
+class BlockDetectionMiddleware(_CrawlerBound):
     def process_response(self, request: Request, response: Response, spider=None):
         spider = self.crawler.spider
         if getattr(spider, "block", None) is not None:
@@ -107,14 +111,7 @@ class CookiePool:
         self.verdicts[key] = (block.kind, block.reason)
 
 
-class CookiePoolMiddleware:
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class CookiePoolMiddleware(_CrawlerBound):
     def process_request(self, request: Request, spider=None):
         pool = getattr(self.crawler.spider, "cookie_pool", None)
         if pool is None or request.meta.get("pool_cookie") or request.meta.get("no_cookie_pool"):
@@ -170,14 +167,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return await self._wait(super().process_exception(request, exception))
 
 
-class PageErrorMiddleware:
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class PageErrorMiddleware(_CrawlerBound):
     def process_spider_exception(self, response: Response, exception: Exception, spider=None):
         spider = self.crawler.spider
         if isinstance(exception, IgnoreRequest):

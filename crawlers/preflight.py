@@ -40,7 +40,9 @@ def probe_url(source: SourceConfig) -> str:
     spider = SPIDER_CLASSES[source.spider](source=source)
     kind, value = source.targets()[0]
     if source.spider == "weibo":
-        return spider.search_url(value, 1) if kind == "keyword" else spider.timeline_url(value)
+        if kind == "keyword":
+            return spider.search_url(value, 1)
+        return spider.ajax_url(value, 1) if source.weibo_api == "ajax" else spider.timeline_url(value)
     if source.spider == "wechat":
         return spider.search_url(value, 1)
     if source.spider == "discuz":

@@ -15,6 +15,7 @@ A source is one thing the scheduler runs as one ``yuqing crawl NAME``::
         lookback_hours: 24                  # re-read this much before the cursor (edited/late posts)
         max_pages: 5                        # list pages per keyword/account/board per run
         comments_min: 100                   # weibo: fetch hot comments of posts with ≥ this many
+        weibo_api: mobile                   # weibo accounts: mobile (m.weibo.cn) or ajax (weibo.com)
         fetch_threads: true                 # discuz/tieba: open threads, not only the lists
         cookie_pool: weibo                  # which pool in the cookies file (default: the spider)
         politeness: {download_delay: 2, concurrency: 1, autothrottle: true, retries: 3}
@@ -125,6 +126,7 @@ class SourceConfig(BaseModel):
     lookback_hours: float = Field(default=24, ge=0)
     max_pages: int = Field(default=5, ge=1, le=500)
     comments_min: int | None = Field(default=None, ge=0)
+    weibo_api: Literal["mobile", "ajax"] = "mobile"   # accounts through m.weibo.cn or weibo.com/ajax
     fetch_threads: bool = True
     cookie_pool: str | None = None
     politeness: Politeness = Field(default_factory=Politeness)
@@ -171,6 +173,8 @@ class SourceConfig(BaseModel):
 
     @property
     def base(self) -> str:
+        if not self.base_url and self.spider == "weibo" and self.weibo_api == "ajax":
+            return "https://weibo.com"
         return self.base_url or DEFAULT_BASE.get(self.spider, "")
 
     @property

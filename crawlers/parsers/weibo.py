@@ -8,7 +8,9 @@ Page types understood
     ``statuses/extend``         ``data.longTextContent`` — the full text of a ``isLongText`` post.
     ``statuses/show``           one ``mblog`` under ``data``.
     ``comments/hotflow``        ``data.data[]`` comments, paging by ``data.max_id``.
-    ``weibo.com/ajax/statuses/mymblog`` and ``…/ajax/statuses/show``  the desktop JSON (``data.list``).
+    ``weibo.com/ajax/statuses/mymblog`` (``data.list``), ``…/ajax/statuses/longtext`` (``data.
+                                longTextContent``) and ``…/ajax/statuses/show`` — the desktop JSON,
+                                for accounts when a source sets ``weibo_api: ajax`` (needs a login cookie).
 An ``ok: 0`` response whose message says "no content" is an empty list, not an error.
 
 Text: HTML stripped, ``<br>`` → newline, emoji images kept as their alt text (``[心]``), links
@@ -19,6 +21,7 @@ likes (``attitudes_count``). ``region_name`` ("发布于 北京") or ``status_ci
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -65,14 +68,7 @@ def parse_cards(body: bytes | str, url: str, now: datetime, source: str) -> dict
     payload = data.get("data")
     if not isinstance(payload, dict) or not isinstance(payload.get("cards"), list):
         raise PageError("no data.cards in a getIndex response")
-    posts, long_ids = [], []
-    for mblog in _iter_mblogs(payload["cards"]):
-        post = mblog_to_post(mblog, now, source)
-        if post is None:
-            continue
-        posts.append(post)
-        if post.pop("_long", False):
-            long_ids.append(post["_native"])
+    posts, long_ids = _collect(_iter_mblogs(payload["cards"]), now, source)
     info = payload.get("cardlistInfo") or {}
     nxt = None
     if posts:
@@ -102,14 +98,14 @@ def mblog_to_post(mblog: dict, now: datetime, source: str) -> dict | None:
         raise PageError("mblog without id")
     if mblog.get("deleted") in (1, "1", True) or mblog.get("state") == 7:
         return None
-    text_html = mblog.get("text") or mblog.get("text_raw") or ""
+    raw = mblog.get("text_raw") or mblog.get("text") or ""  # weibo.com/ajax: text_raw is plain text
     user = mblog.get("user") or {}
-    if not text_html.strip() and not user:
+    if not raw.strip() and not user:
         return None  # "抱歉，此微博已被作者删除" stubs carry neither
-    content = html_to_text(text_html)
+    content = weibo_text(raw)
     retweeted = mblog.get("retweeted_status")
     if isinstance(retweeted, dict) and retweeted.get("user"):
-        rt_text = html_to_text(retweeted.get("text") or "")
+        rt_text = weibo_text(retweeted.get("text_raw") or retweeted.get("text") or "")
         rt_user = (retweeted.get("user") or {}).get("screen_name") or ""
         content = f"{content}\n//@{rt_user}: {rt_text}" if rt_text else content
     created = mblog.get("created_at")
@@ -132,6 +128,7 @@ def mblog_to_post(mblog: dict, now: datetime, source: str) -> dict | None:
         "published_at": parse_site_time(created, now).isoformat(),
         "metrics": _metrics(mblog),
         "_native": native,
+        "_bid": bid or native,
     }
     if location:
         post["location"] = location
@@ -142,6 +139,16 @@ def mblog_to_post(mblog: dict, now: datetime, source: str) -> dict | None:
     if mblog.get("isTop") in (1, True) or (mblog.get("title") or {}).get("text") == "置顶":
         post["_pinned"] = True
     return post
+
+
+_HTML_HINT = re.compile(r"<(?:br|a|span|img|p|div)\b", re.I)
+
+
+def weibo_text(value: str) -> str:
+    """Mobile API text is HTML; weibo.com/ajax ``text_raw``/``longTextContent`` is plain text."""
+    if _HTML_HINT.search(value):
+        return html_to_text(value)
+    return html_to_text(value.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>"))
 
 
 def _metrics(obj: dict) -> dict:
@@ -174,7 +181,7 @@ def parse_long_text(body: bytes | str, url: str) -> dict[str, Any]:
     payload = data.get("data")
     if data.get("ok") not in (1, "1") or not isinstance(payload, dict) or "longTextContent" not in payload:
         raise PageError(f"no data.longTextContent (ok={data.get('ok')!r})")
-    return {"content": html_to_text(payload["longTextContent"]), "metrics": _metrics(payload)}
+    return {"content": weibo_text(payload["longTextContent"]), "metrics": _metrics(payload)}
 
 
 def parse_show(body: bytes | str, url: str, now: datetime, source: str) -> dict | None:
@@ -187,21 +194,33 @@ def parse_show(body: bytes | str, url: str, now: datetime, source: str) -> dict 
 
 
 def parse_ajax_list(body: bytes | str, url: str, now: datetime, source: str) -> dict[str, Any]:
-    """Desktop ``weibo.com/ajax/statuses/mymblog`` → ``{"posts", "next", "long"}``."""
+    """Desktop ``weibo.com/ajax/statuses/mymblog?uid=…&page=N`` → ``{"posts", "next", "long"}``
+    (next = the following page while the list is not empty)."""
     data = load_json(body, url)
     payload = data.get("data")
     if not isinstance(payload, dict) or not isinstance(payload.get("list"), list):
         raise PageError("no data.list in a weibo.com/ajax response")
+    posts, long_ids = _collect(payload["list"], now, source)
+    return {"posts": posts, "next": {"page": _page_of(url) + 1} if posts else None, "long": long_ids}
+
+
+def _page_of(url: str) -> int:
+    from urllib.parse import parse_qs, urlsplit
+
+    return int((parse_qs(urlsplit(url).query).get("page") or ["1"])[0])
+
+
+def _collect(mblogs: list[dict], now: datetime, source: str) -> tuple[list[dict], list[str]]:
+    """Posts of a list of mblogs (deleted ones skipped) and the ids whose text is truncated."""
     posts, long_ids = [], []
-    for mblog in payload["list"]:
+    for mblog in mblogs:
         post = mblog_to_post(mblog, now, source)
         if post is None:
             continue
         posts.append(post)
         if post.pop("_long", False):
             long_ids.append(post["_native"])
-    nxt = {"since_id": str(payload["since_id"])} if payload.get("since_id") and posts else None
-    return {"posts": posts, "next": nxt, "long": long_ids}
+    return posts, long_ids
 
 
 def parse_hotflow(body: bytes | str, url: str, now: datetime, source: str, parent_id: str) -> dict[str, Any]:

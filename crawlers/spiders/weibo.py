@@ -4,6 +4,9 @@ Requests (relative to the source's ``base_url``, default ``https://m.weibo.cn``)
     search     ``/api/container/getIndex?containerid=100103type%3D1%26q%3D{kw}&page_type=searchall&page={n}``
     timeline   ``/api/container/getIndex?containerid=107603{uid}[&since_id=…|&page=…]``
     long text  ``/statuses/extend?id={id}``     — for posts flagged ``isLongText``
+    desktop    with ``weibo_api: ajax`` (base ``https://weibo.com``), accounts are read from
+               ``/ajax/statuses/mymblog?uid={uid}&page={n}&feature=0`` and long texts from
+               ``/ajax/statuses/longtext?id={mblogid}`` — richer when a logged-in cookie is pooled
     comments   ``/comments/hotflow?id={id}&mid={id}&max_id_type=0`` — posts with ≥ ``comments_min``
 A failed long-text fetch keeps the truncated post (counted as an error) rather than losing it.
 """
@@ -22,6 +25,8 @@ class WeiboSpider(SourceSpider):
             target = target_key(kind, value)
             if kind == "keyword":
                 yield self.request(self.search_url(value, 1), self.parse_list, target, page=1, keyword=value)
+            elif self.source.weibo_api == "ajax":
+                yield self.request(self.ajax_url(value, 1), self.parse_list, target, page=1, uid=value, ajax=True)
             else:
                 yield self.request(self.timeline_url(value), self.parse_list, target, page=1, uid=value)
 
@@ -37,17 +42,26 @@ class WeiboSpider(SourceSpider):
             url += f"&page={page}"
         return url
 
+    def ajax_url(self, uid: str, page: int) -> str:
+        return f"{self.base}/ajax/statuses/mymblog?uid={uid}&page={page}&feature=0"
+
+    def long_url(self, post: dict, ajax: bool) -> str:
+        if ajax:
+            return f"{self.base}/ajax/statuses/longtext?id={post['_bid']}"
+        return f"{self.base}/statuses/extend?id={post['_native']}"
+
     def parse_list(self, response):
         meta = response.meta
-        target, page = meta["target"], meta["page"]
-        result = weibo.parse_cards(response.body, response.url, self.now(response), self.source.name)
+        target, page, ajax = meta["target"], meta["page"], meta.get("ajax", False)
+        parse = weibo.parse_ajax_list if ajax else weibo.parse_cards
+        result = parse(response.body, response.url, self.now(response), self.source.name)
         posts = result["posts"]
         for post in posts:
             if not self.is_new(target, post["published_at"]):
                 continue
             if post["_native"] in result["long"]:
-                yield self.request(f"{self.base}/statuses/extend?id={post['_native']}", self.parse_long, target,
-                                   errback=self.long_failed, post=post)
+                yield self.request(self.long_url(post, ajax), self.parse_long, target, errback=self.long_failed,
+                                   post=post)
             else:
                 yield from self.finish(target, post)
         times = [p["published_at"] for p in posts if not p.get("_pinned")]
@@ -55,10 +69,12 @@ class WeiboSpider(SourceSpider):
         if self.more_pages(target, page, times, nxt is not None):
             if "keyword" in meta:
                 url = self.search_url(meta["keyword"], page + 1)
+            elif ajax:
+                url = self.ajax_url(meta["uid"], page + 1)
             else:
                 url = self.timeline_url(meta["uid"], since_id=nxt.get("since_id"), page=nxt.get("page"))
             yield self.request(url, self.parse_list, target, page=page + 1,
-                               **{k: meta[k] for k in ("keyword", "uid") if k in meta})
+                               **{k: meta[k] for k in ("keyword", "uid", "ajax") if k in meta})
 
     def finish(self, target: str, post: dict):
         yield self.emit(target, post)

@@ -84,7 +84,7 @@ def test_search_link_pages_articles_and_a_deleted_article(ctx, replay, crawl, tm
 
 def test_account_filter_and_truncated_article_keeps_the_search_result(ctx, replay, crawl, tmp_path):
     serve(replay)
-    replay.add("/s/article-2", html((W / "article_truncated.html").read_bytes()))
+    replay.add("/s/article-2", html((W / "article_2.html").read_bytes()[:900]))  # cut off mid-page
     write_sources(ctx.config_dir, {"name": "wx", "spider": "wechat", "accounts": ["朝阳工会"], "base_url": replay.url,
                                    "max_pages": 1})
     replay.add(search_path("朝阳工会", 1), html((W / "search_p1.html").read_bytes()))

@@ -211,3 +211,20 @@ def test_cookie_pool_skips_a_dead_cookie_and_check_reports_it(ctx, replay, crawl
     assert [(c["cookie"].split(" ")[0], c["verdict"]) for c in checks] == [("weibo#0", "login"), ("weibo#1", "ok")]
     assert "SUB=good" not in proc.stdout  # cookie values are never printed
 
+
+
+def test_account_through_weibo_com_ajax(ctx, replay, crawl, tmp_path):
+    replay.add("/ajax/statuses/mymblog?uid=2418542712&page=1&feature=0", W / "ajax_mymblog_p1.json")
+    replay.add("/ajax/statuses/mymblog?uid=2418542712&page=2&feature=0", W / "ajax_mymblog_p2.json")
+    replay.add("/ajax/statuses/longtext?id=PbCdEfGh2", W / "ajax_longtext_PbCdEfGh2.json")
+    write_sources(ctx.config_dir, {"name": "cyzgh", "spider": "weibo", "accounts": ["2418542712"],
+                                   "weibo_api": "ajax", "base_url": replay.url})
+    result = crawl("cyzgh", "--out", str(tmp_path / "o.jsonl"))
+    assert result.code == 0, result.stderr[-3000:]
+    posts = by_id(read_posts(tmp_path / "o.jsonl"))
+    notice = posts["weibo:5002000000000002"]
+    assert notice.content == "【通知】2026年职工冬季送温暖活动安排\n一、时间：12月1日至12月31日\n二、对象：环卫、快递、外卖等一线职工"
+    assert notice.url == "https://weibo.com/2418542712/PbCdEfGh2" and notice.location == "北京"
+    assert (notice.metrics.reposts, notice.metrics.comments, notice.metrics.likes) == (15, 4, 60)
+    assert posts["weibo:5002000000000001"].content == "12351职工服务热线24小时在线[心]"
+    assert result.summary["status"] == "ok" and result.summary["pages"] == 3
