@@ -26,6 +26,7 @@ from pipeline.store.base import DIMENSIONS, PostFilter, StoreError
 COMMAND_MODULES = [
     "pipeline.store.cli",
     "alerts.cli",
+    "crawlers.cli",
 ]
 
 console = Console()
