@@ -25,6 +25,8 @@ from pipeline.store.base import DIMENSIONS, PostFilter, StoreError
 #: modules that contribute subcommands (each exposes ``commands``)
 COMMAND_MODULES = [
     "pipeline.store.cli",
+    "pipeline.scheduler.cli",
+    "pipeline.briefing.cli",
 ]
 
 console = Console()
