@@ -15,7 +15,14 @@ from pipeline.briefing.data import collect
 from pipeline.briefing.docx_writer import write_docx
 from pipeline.briefing.labels import load_labels
 from pipeline.briefing.outline import build_outline, masthead
-from pipeline.briefing.period import Period, day_period, last_complete_week, parse_week, previous_day, week_period
+from pipeline.briefing.period import (
+    Period,
+    day_period,
+    last_complete_week,
+    parse_week,
+    previous_day,
+    week_period,
+)
 from pipeline.briefing.render import write_html, write_markdown
 from pipeline.store.base import PostFilter
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipeline.briefing.labels import PLATFORM_NAMES, SENTIMENT_NAMES, Labels
+from pipeline.briefing.labels import PLATFORM_NAMES, Labels
 from pipeline.briefing.masking import mask_personal
 from pipeline.briefing.period import Period
 from pipeline.record import to_aware

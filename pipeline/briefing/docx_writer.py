@@ -30,6 +30,7 @@ from pipeline.briefing.outline import Section, masthead
 FANGSONG, HEITI, KAITI, SONGTI = "仿宋", "黑体", "楷体", "宋体"
 RED = RGBColor(0xC0, 0x00, 0x00)
 BODY_PT, TABLE_PT = 16, 10.5
+TEXT_WIDTH_CM = 21.0 - 2.8 - 2.6
 
 
 def set_font(run, name: str, size: float | None = None, bold: bool | None = None,
@@ -151,7 +152,13 @@ def _table(doc, headers: list[str], rows: list[list[str]], note: str | None) -> 
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+    table.autofit = False
+    first = 4.2 if len(headers) > 4 else 5.0
+    widths = [Cm(first)] + [Cm((TEXT_WIDTH_CM - first) / (len(headers) - 1))] * (len(headers) - 1)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid, which LibreOffice and WPS follow
+    for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
+        cell.width = width
         cell.text = ""
         p = cell.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -159,6 +166,7 @@ def _table(doc, headers: list[str], rows: list[list[str]], note: str | None) -> 
     for row in rows:
         cells = table.add_row().cells
         for i, (cell, text) in enumerate(zip(cells, row, strict=True)):
+            cell.width = widths[i]
             p = cell.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.LEFT if i == 0 else WD_ALIGN_PARAGRAPH.CENTER
             set_font(p.add_run(text), FANGSONG, TABLE_PT)
