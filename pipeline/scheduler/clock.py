@@ -66,6 +66,7 @@ class FastClock(Clock):
 
         if not FastClock._installed_lock.acquire(blocking=False):
             raise RuntimeError("another FastClock is installed in this process")
+        self._t0 = time.monotonic()  # the fast clock starts at `start` when the service starts
         for name in self._PATCHED:
             module = importlib.import_module(name)
             self._saved[name] = module.datetime

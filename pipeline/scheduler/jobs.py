@@ -141,6 +141,10 @@ def recorded(job_id: str, source: str | None, work: Work) -> str:
         if run_id is None:
             log.warning("run already claimed, not repeated", extra={"scheduled_at": scheduled.isoformat()})
             return "duplicate"
+        if rt.stopping.is_set():  # submitted just before shutdown: claim the slot, do not start
+            _finish(rt, run_id, "interrupted", "not started: the daemon was stopping", 0.0)
+            log.warning("job not started: the daemon is stopping")
+            return "interrupted"
         with rt.lock:
             rt.active[run_id] = job_id
         log.info("job started", extra={"scheduled_at": scheduled.isoformat(), "run": run_id})

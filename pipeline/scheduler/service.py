@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from threading import TIMEOUT_MAX
 from types import SimpleNamespace
@@ -104,6 +105,17 @@ def _source_trigger(src: Any, tz, start: datetime):
     raise ConfigError("sources.yaml", f"{src.name}.schedule", 'give {"cron": "*/30 * * * *"} or {"minutes": 30}')
 
 
+@lru_cache(maxsize=1)
+def alerts_installed() -> bool:
+    """Alert jobs are scheduled only where the alerts area is installed (imported once: slow)."""
+    try:
+        import alerts.api  # noqa: F401
+    except ImportError:
+        log.warning("alerts.api not installed: no alert evaluation, escalation or delivery jobs")
+        return False
+    return True
+
+
 def desired_jobs(ctx: Context, now: datetime) -> list[JobSpec]:
     """Every job the configuration asks for. ``now`` anchors interval triggers (first run soon
     after a fresh start, crawls staggered 20 s apart so they do not all start at once)."""
@@ -115,13 +127,7 @@ def desired_jobs(ctx: Context, now: datetime) -> list[JobSpec]:
         specs.append(JobSpec(f"crawl:{src.name}", f"采集 {src.name}", jobs.crawl,
                              _source_trigger(src, tz, now + timedelta(seconds=5 + 20 * i)),
                              (src.name,), src.name, grace))
-    try:
-        import alerts.api  # noqa: F401 — schedule alert jobs only where the alerts area is installed
-        has_alerts = True
-    except ImportError:
-        has_alerts = False
-        log.warning("alerts.api not installed: no alert evaluation, escalation or delivery jobs")
-    if has_alerts:
+    if alerts_installed():
         specs += [
             JobSpec("alerts:evaluate", "预警研判", jobs.evaluate_alerts,
                     IntervalTrigger(minutes=cfg.alerts_evaluate_minutes, start_date=now + timedelta(seconds=2), timezone=tz),
@@ -215,7 +221,9 @@ class SchedulerService:
         try:
             (self.ctx.data_dir / "scheduler.pid").write_text(str(os.getpid()))
             engine = statedb.engine_for(self.ctx)
-            JobRun.__table__.create(engine, checkfirst=True)
+            if alerts_installed():  # (imported before the clock starts)
+                import alerts.models  # noqa: F401 — its tables, created here before jobs race to
+            statedb.create_all(engine)  # every state table, once, before concurrent jobs start
             jobs.install(self.runtime)
             n = jobs.mark_interrupted(self.runtime, reason="the daemon stopped before this run finished")
             if n:
