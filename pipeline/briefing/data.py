@@ -299,15 +299,25 @@ def _time(value: Any) -> datetime | None:
     return to_aware(value)
 
 
+def _escalated(inc: dict) -> bool:
+    if any(e.get("kind") == "escalated" for e in inc.get("timeline") or []):
+        return True
+    to = inc.get("escalated_to")
+    return bool(to) and to != inc.get("unit_id") and inc.get("timeline") is None
+
+
 def _incidents(ctx: Context, labels: Labels, period: Period, unit: str | None) -> dict[str, Any]:
+    """Incidents raised in the period (``alerts.api.list_incidents``): how many were acknowledged,
+    resolved and escalated, and how long acknowledging took."""
     try:
         from alerts.api import list_incidents  # alerts area
     except ImportError:
         return {"available": False}
     units = labels.subtree(unit) if unit else None
     try:
-        items = [_as_dict(i) for i in list_incidents(ctx, units=units, status=None)]
-    except Exception as exc:  # the alerts tables may not exist yet on a fresh data dir
+        items = [_as_dict(i) for i in list_incidents(ctx, units=units, status=None, since=period.start,
+                                                     limit=100_000)]
+    except Exception as exc:  # a broken state DB must not stop the briefing; say so in it
         log.warning("incidents not read: %s", exc)
         return {"available": False, "error": str(exc)}
     raised = []
@@ -319,24 +329,24 @@ def _incidents(ctx: Context, labels: Labels, period: Period, unit: str | None) -
             raised.append(inc)
     acked = [i for i in raised if i["_acked"] is not None]
     resolved = [i for i in raised if i["_resolved"] is not None or i.get("status") == "resolved"]
-    escalated = [i for i in raised if (i.get("escalation_level") or 0) > 0]
+    escalated = [i for i in raised if _escalated(i)]
     waits = [(i["_acked"] - i["_created"]).total_seconds() / 60 for i in acked]
     open_now = [i for i in raised if i.get("status") != "resolved"]
-    by_level = Counter(str(i.get("severity") or i.get("level") or "—") for i in raised)
+    by_severity = Counter(str(i.get("severity_name") or i.get("severity") or "—") for i in raised)
     rows = sorted(raised, key=lambda i: i["_created"])
     return {
         "available": True, "raised": len(raised), "acknowledged": len(acked), "resolved": len(resolved),
         "escalated": len(escalated), "open": len(open_now),
         "median_ack_minutes": round(statistics.median(waits), 1) if waits else None,
         "max_ack_minutes": round(max(waits), 1) if waits else None,
-        "by_severity": dict(by_level),
+        "by_severity": dict(by_severity),
         "rows": [{"id": i.get("id"), "created": i["_created"].astimezone(ctx.tz).strftime("%m-%d %H:%M"),
                   "unit": i.get("unit_name") or labels.unit(str(i.get("unit_id") or "")),
-                  "topic": labels.topic(str(i.get("topic") or "")) if i.get("topic") else "—",
-                  "severity": str(i.get("severity") or i.get("level") or "—"),
-                  "status": {"open": "待处置", "acknowledged": "已签收", "resolved": "已办结"}.get(
-                      str(i.get("status")), str(i.get("status"))),
-                  "escalation_level": i.get("escalation_level") or 0,
+                  "topic": i.get("topic_name") or (labels.topic(str(i["topic"])) if i.get("topic") else "—"),
+                  "title": mask_personal(str(i.get("title") or "")),
+                  "severity": str(i.get("severity_name") or i.get("severity") or "—"),
+                  "status": str(i.get("status_name") or i.get("status")),
+                  "escalated_to": (i.get("escalated_to_name") or "—") if _escalated(i) else "—",
                   "ack_minutes": round((i["_acked"] - i["_created"]).total_seconds() / 60, 1) if i["_acked"] else None}
                  for i in rows[:15]],
     }

@@ -162,9 +162,12 @@ def _incidents(data: dict) -> Section:
         if inc["median_ack_minutes"] is not None else "，暂无签收记录"
     s.add("para", text=(f"本期共触发预警{inc['raised']}起，已签收{inc['acknowledged']}起，已办结{inc['resolved']}起，"
                         f"逐级上报{inc['escalated']}起，尚未办结{inc['open']}起{med}。"))
-    s.add("table", headers=["时间", "单位", "话题", "级别", "状态", "上报层级", "签收用时（分）"], rows=[
-        [r["created"], r["unit"], r["topic"], r["severity"], r["status"], str(r["escalation_level"]),
-         "—" if r["ack_minutes"] is None else f"{r['ack_minutes']:g}"] for r in inc["rows"]])
+    if inc["by_severity"]:
+        s.add("para", text="按级别：" + "，".join(f"{k}{n}起" for k, n in inc["by_severity"].items()) + "。")
+    s.add("table", headers=["时间", "单位", "话题", "级别", "状态", "升级至", "签收用时（分）"], rows=[
+        [r["created"], r["unit"], r["topic"], r["severity"], r["status"], r["escalated_to"],
+         "—" if r["ack_minutes"] is None else f"{r['ack_minutes']:g}"] for r in inc["rows"]],
+        note=None if inc["raised"] <= len(inc["rows"]) else f"仅列出前{len(inc['rows'])}起。")
     return s
 
 
