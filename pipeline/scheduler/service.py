@@ -8,8 +8,8 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from threading import TIMEOUT_MAX
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
