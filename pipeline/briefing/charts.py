@@ -68,9 +68,10 @@ def trend_chart(daily: dict[str, Any], topic_names: dict[str, str], path: Path) 
         ax.plot(x, daily["negative"], color=NEG, marker="o", linewidth=2, label="负面信息")
         for tid, values in list(daily["topics"].items())[:4]:
             ax.plot(x, values, marker=".", linewidth=1.2, linestyle="--", label=topic_names.get(tid, tid))
-        ax.set_xticks(list(x), daily["labels"])
+        hourly = len(daily["labels"]) > 12
+        ax.set_xticks(list(x), daily["labels"], fontsize=7 if hourly else None, rotation=45 if hourly else 0)
         ax.set_ylabel("信息量（条）")
-        ax.set_title("每日舆情走势")
+        ax.set_title("分时舆情走势" if hourly else "每日舆情走势")
         ax.set_ylim(bottom=0)
         ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
         return _save(fig, path)

@@ -125,32 +125,38 @@ def _topics(q: _Queries, qp: _Queries, labels: Labels, total: int) -> list[dict[
 
 
 def _daily(q: _Queries, period: Period, top_topics: list[str]) -> dict[str, Any]:
-    days = pd.Index([pd.Timestamp(d) for d in period.days], name="day")
+    """The trend: posts (all, negative, leading topics) per day of a week, per hour of a day."""
+    step = timedelta(days=1) if period.kind == "week" else timedelta(hours=1)
+    interval = "1d" if period.kind == "week" else "1h"
+    starts = []
+    t = period.start
+    while t < period.end:
+        starts.append(t)
+        t = (t + step).astimezone(period.start.tzinfo)
+    index = pd.Index([int(b.timestamp()) for b in starts], name="ts")
 
-    def by_day(df: pd.DataFrame) -> pd.DataFrame:
-        df = df.copy()
-        df["day"] = pd.to_datetime([b.date() for b in df["bucket"]]) if len(df) else pd.Series(dtype="datetime64[ns]")
-        return df
+    def series(df: pd.DataFrame, **match: str) -> pd.Series:
+        for col, value in match.items():
+            df = df[df[col] == value] if len(df) else df
+        if not len(df):
+            return pd.Series(0, index=index)
+        df = df.assign(ts=[int(b.timestamp()) for b in df["bucket"]])
+        return df.groupby("ts")["posts"].sum().reindex(index, fill_value=0)
 
-    total = by_day(q.by(interval="1d"))
-    series = total.set_index("day")["posts"].reindex(days, fill_value=0) if len(total) else pd.Series(0, index=days)
-    sent = by_day(q.by("sentiment", interval="1d"))
-    neg = sent[sent["sentiment"] == "negative"].set_index("day")["posts"] if len(sent) else pd.Series(dtype=int)
-    neg = neg.reindex(days, fill_value=0)
-    topics = by_day(q.by("topic", interval="1d"))
-    per_topic = {}
-    if len(topics):
-        pivot = topics.pivot_table(index="day", columns="topic", values="posts", aggfunc="sum").reindex(days).fillna(0)
-        per_topic = {t: [int(v) for v in pivot[t]] for t in top_topics if t in pivot.columns}
-    peak_i = int(series.values.argmax()) if series.sum() else None
+    total = series(q.by(interval=interval))
+    neg = series(q.by("sentiment", interval=interval), sentiment="negative")
+    topics = q.by("topic", interval=interval)
+    per_topic = {t: [int(v) for v in series(topics, topic=t)] for t in top_topics}
+    if period.kind == "week":
+        labels = [f"{b.month}月{b.day}日" for b in starts]
+    else:
+        labels = [f"{b.hour:02d}时" for b in starts]
+    peak_i = int(total.values.argmax()) if total.sum() else None
     return {
-        "days": [d.isoformat() for d in period.days],
-        "labels": [f"{d.month}月{d.day}日" for d in period.days],
-        "posts": [int(v) for v in series], "negative": [int(v) for v in neg],
-        "topics": per_topic,
-        "peak_day": period.days[peak_i].isoformat() if peak_i is not None else None,
-        "peak_label": f"{period.days[peak_i].month}月{period.days[peak_i].day}日" if peak_i is not None else None,
-        "peak_posts": int(series.iloc[peak_i]) if peak_i is not None else 0,
+        "interval": interval, "buckets": [b.isoformat() for b in starts], "labels": labels,
+        "posts": [int(v) for v in total], "negative": [int(v) for v in neg], "topics": per_topic,
+        "peak_label": labels[peak_i] if peak_i is not None else None,
+        "peak_posts": int(total.iloc[peak_i]) if peak_i is not None else 0,
     }
 
 

@@ -95,11 +95,14 @@ def _topics(data: dict, charts: dict) -> Section:
              str(t["prev_posts"]), _chg(t["change_pct"])] for t in topics])
         if "topics" in charts:
             s.add("image", name="topics", caption="图2　话题信息量与负面占比", width_cm=15)
-    if daily["peak_day"]:
-        s.add("para", lead="每日走势。", text=f"信息量峰值出现在{daily['peak_label']}（{daily['peak_posts']}条）；"
-              "逐日信息量：" + "，".join(f"{lb}{n}条" for lb, n in zip(daily["labels"], daily["posts"], strict=True)) + "。")
+    weekly = data["period"]["kind"] == "week"
+    if daily["peak_label"]:
+        text = f"信息量峰值出现在{daily['peak_label']}（{daily['peak_posts']}条）"
+        if weekly:
+            text += "；逐日信息量：" + "，".join(f"{lb}{n}条" for lb, n in zip(daily["labels"], daily["posts"], strict=True))
+        s.add("para", lead="每日走势。" if weekly else "分时走势。", text=text + "。")
     if "trend" in charts:
-        s.add("image", name="trend", caption="图3　每日舆情走势", width_cm=15)
+        s.add("image", name="trend", caption="图3　每日舆情走势" if weekly else "图3　分时舆情走势", width_cm=15)
     return s
 
 

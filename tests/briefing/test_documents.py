@@ -161,3 +161,15 @@ def test_default_week_is_the_last_complete_one(ctx):
 ])
 def test_mask_personal(text, masked):
     assert mask_personal(text) == masked
+
+
+def test_daily_digest(ctx):
+    fill(ctx)
+    result = _cli(ctx, "briefing", "daily", "--day", "2026-11-21", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    data = json.loads((ctx.data_dir / "briefings" / "2026-11-21" / "data.json").read_text(encoding="utf-8"))
+    assert out["period"] == "2026-11-21" and len(data["daily"]["posts"]) == 24
+    assert sum(data["daily"]["posts"]) == data["overview"]["posts"] > 0
+    doc = Document(out["files"]["docx"])
+    assert doc.paragraphs[0].text == "舆情日报" and any(p.text.startswith("六、") for p in doc.paragraphs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
@@ -51,8 +52,8 @@ def test_briefing_numbers_agree_with_stats(store_ctx, request, tmp_path):
     assert {t["topic"]: t["prev_posts"] for t in data["topics"]} == {t: prev_topics.get(t, 0) for t in topics}
 
     daily = _stats(context, period, "--interval", "1d")
-    by_day = {r["bucket"][:10]: r["posts"] for r in daily}
-    assert data["daily"]["posts"] == [by_day.get(d, 0) for d in data["daily"]["days"]]
+    by_day = {datetime.fromisoformat(r["bucket"]): r["posts"] for r in daily}
+    assert data["daily"]["posts"] == [by_day.get(datetime.fromisoformat(b), 0) for b in data["daily"]["buckets"]]
     assert sum(data["daily"]["posts"]) == ov["posts"]
 
     dim = data["units"]["dimension"]
