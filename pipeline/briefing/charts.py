@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 NEG, NEU, POS, TOTAL = "#c0392b", "#95a5a6", "#27ae60", "#1f4e79"
 _lock = threading.Lock()  # pyplot's state is global
@@ -72,7 +73,8 @@ def trend_chart(daily: dict[str, Any], topic_names: dict[str, str], path: Path) 
         ax.set_xticks(list(x), daily["labels"], fontsize=7 if hourly else None, rotation=45 if hourly else 0)
         ax.set_ylabel("信息量（条）")
         ax.set_title("分时舆情走势" if hourly else "每日舆情走势")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, max(daily["posts"] + [1]) * 1.35)   # room for the legend above the bars
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
         return _save(fig, path)
 
@@ -88,6 +90,7 @@ def topic_chart(topics: list[dict[str, Any]], path: Path, limit: int = 10) -> Pa
         for i, r in enumerate(rows):
             ax.text(r["posts"], i, f" {r['posts']}（负面{r['negative_share']:g}%）", va="center", fontsize=8)
         ax.set_xlabel("信息量（条）")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title("话题分布")
         ax.set_xlim(right=max([r["posts"] for r in rows] + [1]) * 1.35)
         ax.legend(loc="lower right", fontsize=8, frameon=False)
@@ -106,6 +109,7 @@ def unit_chart(units: list[dict[str, Any]], level_name: str, path: Path, limit: 
         ax.barh([i + 0.2 for i in y], [r["negative"] for r in rows], height=0.4, color=NEG, label="本期负面")
         ax.set_yticks(list(y), names)
         ax.set_xlabel("信息量（条）")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"各{level_name}舆情分布")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         return _save(fig, path)
