@@ -133,6 +133,7 @@ class SchedulerSettings(_Section):
     shutdown_grace_seconds: float = Field(default=30, ge=0)     # running jobs may finish this long
     max_workers: int = Field(default=6, ge=1, le=64)            # jobs running at the same time
     history_days: int = Field(default=90, ge=1)                 # job-run records kept
+    notify_after_failures: int = Field(default=3, ge=1)         # admins told at this many failures in a row
     # the crawl child's command line; {python} {config_dir} {data_dir} {source} are filled in.
     # Default: {python} -m pipeline.cli --config-dir {config_dir} --data-dir {data_dir} crawl {source}
     crawl_command: list[str] | None = None

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.scheduler.clock import Clock
@@ -162,7 +162,52 @@ def recorded(job_id: str, source: str | None, work: Work) -> str:
                 rt.active.pop(run_id, None)
             log.log(logging.WARNING if status in ("failed", "interrupted") else logging.INFO, "job finished",
                     extra={"status": status, "duration": round(duration, 3), "detail": message[:500], "run": run_id})
+        if status in ("failed", "paused"):
+            _tell_admins(rt, job_id, source, status, message)
         return status
+
+
+def _failure_streak(rt: Runtime, job_id: str) -> int:
+    """How many of the job's latest runs in a row did not succeed."""
+    with rt.sessions()() as s:
+        statuses = s.scalars(select(JobRun.status).where(JobRun.job_id == job_id, JobRun.status != "running")
+                             .order_by(JobRun.id.desc()).limit(50)).all()
+    n = 0
+    for st in statuses:
+        if st not in ("failed", "paused"):
+            break
+        n += 1
+    return n
+
+
+def _tell_admins(rt: Runtime, job_id: str, source: str | None, status: str, message: str) -> None:
+    """System-health message to the admins (``alerts.api.notify_admins``) once per failure streak:
+    at the first pause of a source, the first failed briefing, the N-th failure in a row otherwise."""
+    threshold = 1 if status == "paused" or job_id.startswith("briefing:") \
+        else rt.ctx.settings.scheduler.notify_after_failures
+    streak = _failure_streak(rt, job_id)
+    if streak != threshold:
+        return
+    try:
+        from alerts.api import notify_admins  # alerts area
+    except ImportError:
+        return
+    if status == "paused":
+        subject = f"采集源 {source} 已暂停（封禁、验证码或登录墙）"
+    elif source:
+        subject = f"采集源 {source} 连续{streak}次采集失败"
+    else:
+        subject = f"任务 {job_id} 连续{streak}次失败"
+    body = (f"{subject}。\n最近一次：{rt.clock.now().astimezone(rt.ctx.tz):%Y-%m-%d %H:%M}\n{message[-1500:]}\n\n"
+            f"查看：yuqing jobs --history 20 --job {job_id}")
+    ctx = rt.new_context()
+    try:
+        notify_admins(ctx, subject, body, at=rt.clock.now())
+        log.warning("admins notified", extra={"subject": subject})
+    except Exception:  # telling the admins must never break the daemon
+        log.exception("admins could not be notified")
+    finally:
+        ctx.close()
 
 
 # --- crawls ------------------------------------------------------------------------------------

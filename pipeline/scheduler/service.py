@@ -257,8 +257,11 @@ class SchedulerService:
             if job is not None and _job_signature(job) == spec.signature:
                 changes["kept"].append(spec.id)
                 continue
+            # an interval job's first run is its start date even if setting up took longer than that
+            first = getattr(spec.trigger, "start_date", None) if isinstance(spec.trigger, IntervalTrigger) else None
+            extra = {"next_run_time": first} if first is not None else {}
             self.scheduler.add_job(spec.func, spec.trigger, args=spec.args, id=spec.id, name=spec.name,
-                                   misfire_grace_time=spec.misfire_grace_time, replace_existing=True)
+                                   misfire_grace_time=spec.misfire_grace_time, replace_existing=True, **extra)
             changes["updated" if job is not None else "added"].append(spec.id)
         for job_id in existing.keys() - wanted:
             self.scheduler.remove_job(job_id)

@@ -45,18 +45,32 @@ def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, 
         expected = [base + STAGGER[i] + timedelta(minutes=minutes * k) for k in range(len(mine))]
         assert [r.scheduled_at for r in mine] == expected, name
         assert len(mine) >= 29 // minutes, (name, len(mine))
-        assert marker_count(markers, name) == len(mine), f"{name}: each recorded run started one child"
+        started = [r for r in mine if r.status != "skipped"]  # skipped: the previous run was still going
+        assert marker_count(markers, name) == len(started), f"{name}: each recorded run started one child"
     # runs started in the order they were scheduled
     by_start = sorted(all_runs, key=lambda r: (r.started_at, r.id))
     assert [r.scheduled_at for r in by_start] == sorted(r.scheduled_at for r in all_runs)
-    statuses = {r.source: {x.status for x in all_runs if x.source == r.source} for r in all_runs}
+    statuses = {r.source: {x.status for x in all_runs if x.source == r.source} - {"skipped"} for r in all_runs}
     assert statuses == {"good-a": {"ok"}, "crash-b": {"failed"}, "good-c": {"ok"}, "paused-d": {"paused"}}
-    crash = [r for r in all_runs if r.source == "crash-b"]
+    crash = [r for r in all_runs if r.source == "crash-b" and r.status == "failed"]
     assert all("blew up" in r.message and "exit code 1" in r.message for r in crash)
     # after each failed crash-b run, the scheduler went on: good-a ran later, crash-b ran again
     assert len(crash) >= 3
     assert max(r.started_at for r in all_runs if r.source == "good-a") > crash[0].finished_at
     assert all(r.duration is not None and r.duration >= 0 for r in all_runs)
+
+    # the admins heard once that crash-b keeps failing (third failure in a row) and that paused-d paused
+    from sqlalchemy import select
+
+    from alerts.models import OutboxMessage
+    from pipeline import statedb
+
+    with statedb.session_factory(statedb.engine_for(ctx))() as s:
+        subjects = s.scalars(select(OutboxMessage.subject).where(OutboxMessage.incident_id.is_(None))).all()
+    crash_msgs = [m for m in subjects if "crash-b 连续3次采集失败" in m]
+    paused_msgs = [m for m in subjects if "paused-d 已暂停" in m]
+    assert crash_msgs and paused_msgs and len(crash_msgs) == len(paused_msgs)  # one per admin channel
+    assert not any("good-a" in m for m in subjects)
 
     # structured logs: one JSON object a line, naming the job and the source
     lines = [json.loads(line) for line in json_log.read_text(encoding="utf-8").splitlines()]
@@ -69,9 +83,9 @@ def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, 
                                        "jobs", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["id"]: r for r in json.loads(result.output[result.output.index("["):])}
-    assert rows["crawl:crash-b"]["last_status"] == "failed"
-    assert rows["crawl:good-a"]["last_status"] == "ok"
-    assert rows["crawl:paused-d"]["last_status"] == "paused"
+    assert rows["crawl:crash-b"]["last_status"] in ("failed", "skipped")   # skipped only on a slow machine
+    assert rows["crawl:good-a"]["last_status"] in ("ok", "skipped")
+    assert rows["crawl:paused-d"]["last_status"] == "paused" and rows["crawl:crash-b"]["runs"]["failed"] >= 3
     assert rows["crawl:good-a"]["runs"]["ok"] == marker_count(markers, "good-a")
     assert rows["crawl:good-a"]["next_run"] is not None and rows["briefing:weekly"]["next_run"].startswith("2026-11-23T08:00")
 
@@ -79,7 +93,7 @@ def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, 
 def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_path):
     markers = configure(ctx, tmp_path, [("good-a", 10)])
 
-    service, clock = _service(ctx, T0, speed=600)
+    service, clock = _service(ctx, T0, speed=300)
     try:
         run_until(clock, T0 + timedelta(minutes=22))
     finally:
@@ -90,7 +104,7 @@ def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_pat
     assert [r.scheduled_at for r in runs(ctx, "crawl:good-a")] == [first + timedelta(minutes=10 * k) for k in range(3)]
 
     # restart right away: the stored next run time is kept, nothing runs twice or early
-    service, clock = _service(ctx, stopped_at, speed=600)
+    service, clock = _service(ctx, stopped_at, speed=300)
     try:
         run_until(clock, T0 + timedelta(minutes=42))
     finally:
@@ -99,7 +113,7 @@ def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_pat
     assert sched == [first + timedelta(minutes=10 * k) for k in range(5)]
 
     # 30 minutes of downtime: the three missed runs become one, then the schedule goes on
-    service, clock = _service(ctx, T0 + timedelta(minutes=75), speed=600)
+    service, clock = _service(ctx, T0 + timedelta(minutes=75), speed=300)
     try:
         run_until(clock, T0 + timedelta(minutes=84))
     finally:
@@ -107,8 +121,9 @@ def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_pat
     sched = [r.scheduled_at for r in runs(ctx, "crawl:good-a")]
     assert sched[:5] == [first + timedelta(minutes=10 * k) for k in range(5)]
     assert sched[5:] == [first + timedelta(minutes=70), first + timedelta(minutes=80)]
-    assert len(sched) == len(set(sched)) == marker_count(markers, "good-a")
-    assert {r.status for r in runs(ctx, "crawl:good-a")} == {"ok"}
+    started = [r for r in runs(ctx, "crawl:good-a") if r.status != "skipped"]  # skipped: machine too slow
+    assert len(sched) == len(set(sched)) and len(started) == marker_count(markers, "good-a")
+    assert {r.status for r in started} == {"ok"}
 
 
 def test_shutdown_interrupts_a_long_crawl_and_lets_a_short_one_finish(ctx, tmp_path, monkeypatch):
