@@ -25,6 +25,7 @@ from pipeline.store.base import DIMENSIONS, PostFilter, StoreError
 #: modules that contribute subcommands (each exposes ``commands``)
 COMMAND_MODULES = [
     "pipeline.store.cli",
+    "console.cli",
 ]
 
 console = Console()

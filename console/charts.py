@@ -1,0 +1,113 @@
+"""Small inline SVG charts (no scripts, no external assets, allowed by a strict CSP).
+
+:func:`line_chart` draws time series on a shared time axis; :func:`bar_list` draws labelled
+horizontal bars. Both return markup safe to insert with ``|safe`` — every text is escaped here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+PALETTE = ("#c0392b", "#2c6fbb", "#e67e22", "#27ae60", "#8e44ad", "#16a085", "#7f8c8d")
+
+
+def _nice_max(v: float) -> float:
+    if v <= 0:
+        return 1
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000):
+        if v <= step:
+            return step
+    mag = 10 ** (len(str(int(v))) - 1)
+    return (int(v / mag) + 1) * mag
+
+
+def line_chart(times: list[datetime], series: list[tuple[str, list[float]]], *, tz, title: str,
+               width: int = 720, height: int = 220, percent: bool = False, time_fmt: str = "%m-%d",
+               mark: datetime | None = None, mark_label: str = "") -> str:
+    """Lines over ``times`` (bucket starts); ``series`` is [(name, values)], one value per time."""
+    left, right, top, bottom = 44, 12, 14, 40
+    w, h = width - left - right, height - top - bottom
+    n = len(times)
+    label = escape(title)
+    if n == 0:
+        return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
+                f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" class="empty">暂无数据</text></svg>')
+    vmax = max([v for _, vals in series for v in vals] + [0])
+    ymax = 1.0 if percent else _nice_max(vmax)
+    if percent and vmax > 0:
+        ymax = min(1.0, _nice_max(vmax * 100) / 100)
+
+    def x(i: float) -> float:
+        return left + (w * i / (n - 1) if n > 1 else w / 2)
+
+    def y(v: float) -> float:
+        return top + h - (h * v / ymax if ymax else 0)
+
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">',
+             f"<title>{label}</title>"]
+    for k in range(5):
+        v = ymax * k / 4
+        yy = y(v)
+        text = f"{v * 100:.0f}%" if percent else (f"{v:.0f}" if ymax >= 4 else f"{v:.1f}")
+        parts.append(f'<line x1="{left}" x2="{left + w}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>'
+                     f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{text}</text>')
+    ticks = min(n, 7)
+    for k in range(ticks):
+        i = round(k * (n - 1) / (ticks - 1)) if ticks > 1 else 0
+        parts.append(f'<text x="{x(i):.1f}" y="{top + h + 16}" text-anchor="middle" class="tick">'
+                     f"{escape(times[i].astimezone(tz).strftime(time_fmt))}</text>")
+    if mark is not None and n > 1 and times[0] <= mark <= times[-1]:
+        span = (times[-1] - times[0]).total_seconds() or 1
+        mx = left + w * (mark - times[0]).total_seconds() / span
+        parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{top + h}" class="mark"/>'
+                     f'<text x="{mx + 4:.1f}" y="{top + 10}" class="mark-label">{escape(mark_label)}</text>')
+    for idx, (name, vals) in enumerate(series):
+        color = PALETTE[idx % len(PALETTE)]
+        pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vals))
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2" '
+                     f'stroke-linejoin="round"><title>{escape(name)}</title></polyline>')
+        if n <= 48:
+            for i, v in enumerate(vals):
+                shown = f"{v * 100:.0f}%" if percent else f"{v:g}"
+                stamp = times[i].astimezone(tz).strftime("%m-%d %H:%M")
+                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{color}">'
+                             f"<title>{escape(name)} {stamp}: {shown}</title></circle>")
+    if len(series) > 1:
+        lx = left
+        for idx, (name, _) in enumerate(series):
+            color = PALETTE[idx % len(PALETTE)]
+            parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{color}"/>'
+                         f'<text x="{lx + 14}" y="{height - 5}" class="legend">{escape(name)}</text>')
+            lx += 24 + 13 * len(name)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bar_list(items: list[tuple[str, float, float]], *, title: str, width: int = 720,
+             unit_label: str = "条") -> str:
+    """Horizontal bars: [(label, total, highlighted part)] — the part (e.g. negative posts) is drawn
+    darker inside its bar."""
+    label = escape(title)
+    row, label_w, right = 26, 150, 90
+    height = max(row * len(items) + 8, 40)
+    if not items:
+        return (f'<svg class="chart" viewBox="0 0 {width} 40" role="img" aria-label="{label}">'
+                f'<text x="{width / 2}" y="24" text-anchor="middle" class="empty">暂无数据</text></svg>')
+    vmax = max(t for _, t, _ in items) or 1
+    w = width - label_w - right
+    parts = [f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">',
+             f"<title>{label}</title>"]
+    for i, (name, total, part) in enumerate(items):
+        y = 4 + i * row
+        bw, pw = w * total / vmax, w * part / vmax
+        short = name if len(name) <= 10 else name[:9] + "…"
+        pct = f"，负面 {part / total * 100:.0f}%" if total else ""
+        parts.append(f'<g><title>{escape(name)}：{total:g} {unit_label}{pct}</title>'
+                     f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="bar-label">{escape(short)}</text>'
+                     f'<rect x="{label_w}" y="{y + 3}" width="{bw:.1f}" height="{row - 8}" class="bar"/>'
+                     f'<rect x="{label_w}" y="{y + 3}" width="{pw:.1f}" height="{row - 8}" class="bar-part"/>'
+                     f'<text x="{label_w + bw + 6:.1f}" y="{y + 16}" class="bar-value">{total:g}'
+                     f'{escape(pct.replace("，负面 ", " · 负"))}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
