@@ -8,7 +8,7 @@ subtree answer 404, like missing ones. The schema is served at ``/api/openapi.js
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -31,6 +31,8 @@ from console.web import briefing_response
 from pipeline.store.base import DIMENSIONS
 
 router = APIRouter(prefix="/api", tags=["console"])
+ApiUser = Annotated[Principal, Depends(api_user)]
+ApiWriter = Annotated[Principal, Depends(api_writer)]
 
 
 class LoginIn(BaseModel):
@@ -91,7 +93,7 @@ def api_login(request: Request, body: LoginIn):
 
 
 @router.delete("/session", status_code=204, summary="退出 / sign out")
-def api_logout(request: Request, who: Principal = Depends(api_writer)):
+def api_logout(request: Request, who: ApiWriter):
     ctx = get_ctx(request)
     end_session(ctx, request.cookies.get(SESSION_COOKIE))
     audit.record(ctx, who.username, "logout", unit_id=who.unit_id, ip=client_ip(request), detail="api")
@@ -101,23 +103,23 @@ def api_logout(request: Request, who: Principal = Depends(api_writer)):
 
 
 @router.get("/me", response_model=Me, summary="当前账号 / who am I")
-def me(who: Principal = Depends(api_user)):
+def me(who: ApiUser):
     return who.as_dict()
 
 
 @router.get("/incidents", response_model=IncidentList, summary="事件列表（本单位及下级）")
-def list_incidents(request: Request,
+def list_incidents(request: Request, who: ApiUser,
                    status: Literal["active", "all", "open", "acknowledged", "resolved"] = "active",
                    topic: str | None = None, level: str | None = None,
                    unit: str | None = Query(None, description="只看该单位及下级（须在本人范围内）"),
-                   limit: int = Query(200, ge=1, le=1000), who: Principal = Depends(api_user)):
+                   limit: int = Query(200, ge=1, le=1000)):
     rows = incidents.list_for(get_ctx(request), who, status=status, topic=topic, level=level, unit=unit,
                               limit=limit)
     return {"total": len(rows), "incidents": rows}
 
 
 @router.get("/incidents/{incident_id}", summary="事件详情", responses={404: {"description": "不存在或无权查看"}})
-def get_incident(request: Request, incident_id: str, who: Principal = Depends(api_user)) -> dict:
+def get_incident(request: Request, who: ApiUser, incident_id: str) -> dict:
     inc = incidents.get_for(get_ctx(request), who, incident_id)
     inc["escalation_path"] = incidents.escalation_path(who, inc)
     return inc
@@ -137,29 +139,27 @@ _ACT_RESPONSES = {403: {"description": "CSRF 令牌缺失/错误，或角色无�
 
 
 @router.post("/incidents/{incident_id}/acknowledge", summary="确认接手（停止升级）", responses=_ACT_RESPONSES)
-def acknowledge(request: Request, incident_id: str, body: NoteIn | None = None,
-                who: Principal = Depends(api_writer)) -> dict:
+def acknowledge(request: Request, who: ApiWriter, incident_id: str, body: NoteIn | None = None) -> dict:
     return _act(request, who, incident_id, "acknowledge", body)
 
 
 @router.post("/incidents/{incident_id}/resolve", summary="办结（须填写说明）", responses=_ACT_RESPONSES)
-def resolve(request: Request, incident_id: str, body: NoteIn, who: Principal = Depends(api_writer)) -> dict:
+def resolve(request: Request, who: ApiWriter, incident_id: str, body: NoteIn) -> dict:
     return _act(request, who, incident_id, "resolve", body)
 
 
 @router.post("/incidents/{incident_id}/reopen", summary="重新打开", responses=_ACT_RESPONSES)
-def reopen(request: Request, incident_id: str, body: NoteIn | None = None,
-           who: Principal = Depends(api_writer)) -> dict:
+def reopen(request: Request, who: ApiWriter, incident_id: str, body: NoteIn | None = None) -> dict:
     return _act(request, who, incident_id, "reopen", body)
 
 
 @router.get("/posts", response_model=PostPage, summary="帖文检索（与 yuqing search 相同的筛选）")
-def search_posts(request: Request, q: str = "", since: str = "", until: str = "",
+def search_posts(request: Request, who: ApiUser, q: str = "", since: str = "", until: str = "",
                  platform: list[str] = Query([]), topic: list[str] = Query([]), sentiment: list[str] = Query([]),
                  unit: list[str] = Query([], description="单位（默认本单位；须在本人范围内）"),
                  source: list[str] = Query([]), no_duplicates: bool = False,
                  sort: Literal["time", "relevance"] = "time", limit: int = Query(20, ge=1, le=200),
-                 offset: int = Query(0, ge=0, le=10000), who: Principal = Depends(api_user)):
+                 offset: int = Query(0, ge=0, le=10000)):
     params = queries.SearchParams(q, since, until, platform, topic, sentiment, unit, source, no_duplicates, sort)
     flt = queries.post_filter(who, params, _now())
     page = store_call(request, lambda s: s.search(flt, limit=limit, offset=offset, sort=sort))
@@ -170,10 +170,10 @@ def search_posts(request: Request, q: str = "", since: str = "", until: str = ""
 
 
 @router.get("/stats", summary="统计（声量、作者、事件数、互动），按维度与时段分组")
-def stats(request: Request, since: str = "7d", until: str = "", unit: str | None = None,
+def stats(request: Request, who: ApiUser, since: str = "7d", until: str = "", unit: str | None = None,
           topic: list[str] = Query([]), sentiment: list[str] = Query([]), platform: list[str] = Query([]),
           by: list[str] = Query([], description="unit, unit_tree, topic, sentiment, platform, source"),
-          interval: str | None = Query(None, description="如 1h、6h、1d"), who: Principal = Depends(api_user)) -> list:
+          interval: str | None = Query(None, description="如 1h、6h、1d")) -> list:
     bad = [b for b in by if b not in DIMENSIONS]
     if bad:
         raise queries.BadQuery(f"未知分组维度：{', '.join(bad)}")
@@ -187,7 +187,7 @@ def stats(request: Request, since: str = "7d", until: str = "", unit: str | None
 
 
 @router.get("/briefings", summary="周报档案")
-def list_briefings(request: Request, who: Principal = Depends(api_user)) -> list:
+def list_briefings(request: Request, who: ApiUser) -> list:
     out = []
     for e in briefings.list_for(get_ctx(request), who):
         out.append({"week": e["week"], "unit_id": e["unit"], "unit_name": e["unit_name"], "title": e["title"],
@@ -198,13 +198,13 @@ def list_briefings(request: Request, who: Principal = Depends(api_user)) -> list
 
 
 @router.get("/briefings/{name}", summary="下载周报文件", responses={403: {"description": "无权下载"}})
-def download_briefing(request: Request, name: str, who: Principal = Depends(api_user)):
+def download_briefing(request: Request, who: ApiUser, name: str):
     return briefing_response(request, who, name)
 
 
 @router.get("/audit", summary="审计日志（管理员，本单位及下级账号）")
-def audit_log(request: Request, username: str | None = None, action: str | None = None,
-              limit: int = Query(200, ge=1, le=2000), who: Principal = Depends(api_user)) -> list:
+def audit_log(request: Request, who: ApiUser, username: str | None = None, action: str | None = None,
+              limit: int = Query(200, ge=1, le=2000)) -> list:
     if not who.can_audit():
         raise AccessDenied(f"role {who.role} may not read the audit log", "/api/audit")
     units = None if who.unit_id == get_org(request).root.id else set(who.subtree)

@@ -35,6 +35,7 @@ def _is_api(request: Request) -> bool:
 
 def create_app(ctx: Context) -> FastAPI:
     from alerts.org import load_org
+
     from console import api, web
 
     ensure_tables(ctx)

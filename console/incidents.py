@@ -16,9 +16,13 @@ from pipeline.record import to_aware
 from pipeline.store.base import PostFilter
 
 STATUSES = ("open", "acknowledged", "resolved")
-STATUS_LABELS = {"open": "待处置", "acknowledged": "已确认", "resolved": "已办结"}
+STATUS_LABELS = {"open": "待确认", "acknowledged": "已确认", "resolved": "已处置"}
+SEVERITY_LABELS = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+COUNT_LABELS = {"posts": "帖文", "authors": "发帖人", "clusters": "独立事件", "engagement": "互动",
+                "expected": "预期基线"}
 ACTIONS = ("acknowledge", "resolve", "reopen")
-ACTION_LABELS = {"acknowledge": "确认接手", "resolve": "办结", "reopen": "重新打开"}
+ACTION_LABELS = {"acknowledge": "确认接手", "resolve": "处置完毕", "reopen": "重新打开"}
 #: which actions each status allows
 ALLOWED = {"open": ("acknowledge", "resolve"), "acknowledged": ("resolve",), "resolved": ("reopen",)}
 _STATUS_RANK = {"open": 0, "acknowledged": 1, "resolved": 2}
@@ -50,30 +54,29 @@ def _as_dict(incident) -> dict:
     return data
 
 
-def _native_id(incident_id: str):
-    return int(incident_id) if incident_id.isdigit() else incident_id
-
-
 def sort_key(inc: dict) -> tuple:
     """Unfinished first, then most severe, then newest."""
     created = inc.get("created_at")
     ts = created.timestamp() if isinstance(created, datetime) else 0
-    return (_STATUS_RANK.get(inc.get("status"), 3), -float(inc.get("severity") or 0), -ts)
+    return (_STATUS_RANK.get(inc.get("status"), 3), -SEVERITY_RANK.get(inc.get("severity"), 0), -ts)
 
 
 def list_for(ctx: Context, who: Principal, *, status: str | None = None, topic: str | None = None,
-             level: str | None = None, unit: str | None = None, limit: int = 200) -> list[dict]:
+             level: str | None = None, severity: str | None = None, unit: str | None = None,
+             limit: int = 200) -> list[dict]:
     """Incidents in the caller's subtree (or ``unit``'s, which must be inside it), filtered and sorted.
 
-    ``status`` is one of :data:`STATUSES`, ``"active"`` (open or acknowledged) or None (all).
+    ``status`` is one of :data:`STATUSES`, ``"active"`` (open or acknowledged) or None (all);
+    ``level`` is the incident unit's level (district … enterprise); ``severity`` low … critical.
     """
     units = set(who.subtree)
     if unit:
         who.require_unit(unit)
         units = set(who.org.subtree(unit))
     api = _api()
-    wanted = None if status in (None, "", "all", "active") else status
-    rows = [_as_dict(i) for i in api.list_incidents(ctx, units=units, status=wanted)]
+    wanted = None if status in (None, "", "all") else status
+    rows = [_as_dict(i) for i in api.list_incidents(ctx, units=units, status=wanted, topic=topic or None,
+                                                    limit=max(limit, 500))]
     out = []
     for inc in rows:
         if inc.get("unit_id") not in units:  # never trust a filter we did not check
@@ -82,7 +85,9 @@ def list_for(ctx: Context, who: Principal, *, status: str | None = None, topic: 
             continue
         if topic and inc.get("topic") != topic:
             continue
-        if level and str(inc.get("level")) != level:
+        if level and inc.get("level") != level:
+            continue
+        if severity and inc.get("severity") != severity:
             continue
         out.append(inc)
     out.sort(key=sort_key)
@@ -90,9 +95,11 @@ def list_for(ctx: Context, who: Principal, *, status: str | None = None, topic: 
 
 
 def get_for(ctx: Context, who: Principal, incident_id: str) -> dict:
+    if not incident_id.isdigit() or len(incident_id) > 18:
+        raise NotFound(incident_id)
     try:
-        incident = _api().get_incident(ctx, _native_id(incident_id))
-    except (KeyError, LookupError, ValueError):
+        incident = _api().get_incident(ctx, int(incident_id))
+    except LookupError:
         incident = None
     if incident is None:
         raise NotFound(incident_id)
@@ -115,32 +122,36 @@ def act(ctx: Context, who: Principal, incident_id: str, action: str, note: str |
     if action == "resolve" and not note:
         raise Conflict("办结需要填写处置说明")
     api = _api()
-    by = who.username
-    native = _native_id(incident_id)
-    if action == "acknowledge":
-        api.acknowledge(ctx, native, by, note=note)
-    elif action == "resolve":
-        api.resolve(ctx, native, by, note)
-    else:
-        api.reopen(ctx, native, by, note=note)
+    by = f"{who.account.display_name}（{who.username}）" if who.account.display_name != who.username else who.username
+    native = int(incident_id)
+    try:
+        if action == "acknowledge":
+            api.acknowledge(ctx, native, by, note=note)
+        elif action == "resolve":
+            api.resolve(ctx, native, by, note)
+        else:
+            api.reopen(ctx, native, by, note=note)
+    except ValueError as exc:  # alerts' InvalidTransition: someone else acted first
+        raise Conflict(str(exc)) from exc
     return get_for(ctx, who, incident_id)
 
 
 def escalation_path(who: Principal, inc: dict) -> list[dict]:
     """The unit and its ancestors, each with its officers and whether escalation has reached it."""
     org = who.org
+    if org.get(inc["unit_id"]) is None:
+        return []
     chain = [inc["unit_id"], *org.ancestors(inc["unit_id"])]
-    reached = int(inc.get("escalation_level") or 0)
+    top = inc.get("escalated_to") or inc["unit_id"]
+    reached = chain.index(top) if top in chain else 0
     out = []
     for step, uid in enumerate(chain):
         unit = org.get(uid)
         if unit is None:
             continue
-        roster = getattr(unit, "roster", None) or []
-        officers = [getattr(o, "name", None) or (o.get("name") if isinstance(o, dict) else str(o)) for o in roster]
+        officers = [f"{o.name}（{o.role}）" if getattr(o, "role", "") else o.name for o in unit.roster or ()]
         out.append({"step": step, "unit_id": uid, "unit_name": unit.name, "level": unit.level,
-                    "officers": [o for o in officers if o], "reached": step <= reached,
-                    "current": step == reached})
+                    "officers": officers, "reached": step <= reached, "current": step == reached})
     return out
 
 
@@ -158,8 +169,7 @@ def trend_window(inc: dict, now: datetime) -> tuple[datetime, datetime]:
 
 def representative_posts(ctx: Context, inc: dict, store_call, now: datetime, limit: int = 8) -> list:
     """The incident's own posts when alerts records them, else the most engaging matching posts."""
-    ids = inc.get("post_ids") or inc.get("sample_post_ids") or inc.get("posts") or []
-    ids = [p if isinstance(p, str) else p.get("id") for p in ids]
+    ids = [e if isinstance(e, str) else (e or {}).get("id") for e in inc.get("evidence") or []]
     ids = [i for i in ids if i]
     if ids:
         found = store_call(lambda s: s.get_many(ids[:50]))

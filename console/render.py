@@ -11,15 +11,13 @@ from fastapi.templating import Jinja2Templates
 from console import labels
 from console.access import LEVEL_LABELS
 from console.briefings import human_size
-from console.incidents import ACTION_LABELS, STATUS_LABELS
+from console.incidents import ACTION_LABELS, COUNT_LABELS, SEVERITY_LABELS, STATUS_LABELS
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, ACTION_LABELS=ACTION_LABELS,
                              LEVEL_LABELS=LEVEL_LABELS, PLATFORM_LABELS=labels.PLATFORM_LABELS,
                              SENTIMENT_LABELS=labels.SENTIMENT_LABELS, human_size=human_size)
-SEVERITY_LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色",
-                   "high": "高", "medium": "中", "low": "低", "critical": "紧急"}
-templates.env.globals["SEVERITY_LABELS"] = SEVERITY_LABELS
+templates.env.globals.update(SEVERITY_LABELS=SEVERITY_LABELS, COUNT_LABELS=COUNT_LABELS)
 
 
 def topic_labels(request: Request) -> dict[str, str]:

@@ -5,12 +5,13 @@ CSRF token; every handler resolves the principal first and checks the subtree on
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from console import accounts, audit, briefings, charts, incidents, queries
-from console.access import AccessDenied, Principal, principal_for
+from console.access import LEVEL_LABELS, AccessDenied, Principal, principal_for
 from console.deps import (
     check_form_csrf,
     clear_session_cookie,
@@ -24,9 +25,17 @@ from console.deps import (
     store_call,
 )
 from console.render import render, topic_labels
-from console.sessions import LOGIN_COOKIE, SESSION_COOKIE, create_session, end_session, login_token_ok, new_login_token
+from console.sessions import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    create_session,
+    end_session,
+    login_token_ok,
+    new_login_token,
+)
 
 router = APIRouter(include_in_schema=False)
+PageUser = Annotated[Principal, Depends(page_user)]
 PAGE_SIZE = 20
 
 
@@ -87,7 +96,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: str = Form(""), who: Principal = Depends(page_user)):
+def logout(request: Request, who: PageUser, csrf_token: str = Form("")):
     check_form_csrf(request, who, csrf_token)
     ctx = get_ctx(request)
     end_session(ctx, request.cookies.get(SESSION_COOKIE))
@@ -98,7 +107,7 @@ def logout(request: Request, csrf_token: str = Form(""), who: Principal = Depend
 
 
 @router.get("/")
-def home(who: Principal = Depends(page_user)):
+def home(who: PageUser):
     return RedirectResponse("/incidents", status_code=303)
 
 
@@ -110,31 +119,32 @@ def healthz():
 # --- incidents -------------------------------------------------------------------------------
 
 
-def _queue(request: Request, who: Principal, status: str, topic: str, level: str, unit: str):
+def _queue(request: Request, who: Principal, status: str, topic: str, level: str, severity: str, unit: str):
     ctx = get_ctx(request)
     status = status if status in ("active", "all", *incidents.STATUSES) else "active"
     rows = incidents.list_for(ctx, who, status=status, topic=topic or None, level=level or None,
-                              unit=unit or None)
-    everything = incidents.list_for(ctx, who, status="all")
+                              severity=severity or None, unit=unit or None)
+    everything = incidents.list_for(ctx, who, status="all", limit=2000)
     counts = {s: sum(1 for i in everything if i["status"] == s) for s in incidents.STATUSES}
-    topics = sorted({i["topic"] for i in everything if i.get("topic")})
-    levels = sorted({str(i["level"]) for i in everything if i.get("level") is not None})
+    topics = sorted({(i["topic"], i.get("topic_name") or i["topic"]) for i in everything if i.get("topic")})
+    levels = [lv for lv in LEVEL_LABELS if any(i.get("level") == lv for i in everything)]
     return {"incidents": rows, "counts": counts, "topics": topics, "levels": levels,
-            "filters": {"status": status, "topic": topic, "level": level, "unit": unit},
+            "filters": {"status": status, "topic": topic, "level": level, "severity": severity, "unit": unit},
             "units": who.units_in_scope()}
 
 
 @router.get("/incidents", response_class=HTMLResponse)
-def incident_queue(request: Request, status: str = "active", topic: str = "", level: str = "", unit: str = "",
-                   who: Principal = Depends(page_user)):
-    return render(request, "incidents.html", {"nav": "incidents", **_queue(request, who, status, topic, level, unit)})
+def incident_queue(request: Request, who: PageUser, status: str = "active", topic: str = "", level: str = "",
+                   severity: str = "", unit: str = ""):
+    return render(request, "incidents.html",
+                  {"nav": "incidents", **_queue(request, who, status, topic, level, severity, unit)})
 
 
 @router.get("/incidents/rows", response_class=HTMLResponse)
-def incident_rows(request: Request, status: str = "active", topic: str = "", level: str = "", unit: str = "",
-                  who: Principal = Depends(page_user)):
+def incident_rows(request: Request, who: PageUser, status: str = "active", topic: str = "", level: str = "",
+                  severity: str = "", unit: str = ""):
     """The queue's list alone, for the page's live refresh."""
-    return render(request, "_incident_list.html", _queue(request, who, status, topic, level, unit))
+    return render(request, "_incident_list.html", _queue(request, who, status, topic, level, severity, unit))
 
 
 def _detail_data(request: Request, who: Principal, incident_id: str) -> dict:
@@ -161,14 +171,14 @@ def _detail_data(request: Request, who: Principal, incident_id: str) -> dict:
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
-def incident_detail(request: Request, incident_id: str, done: str = "", who: Principal = Depends(page_user)):
+def incident_detail(request: Request, who: PageUser, incident_id: str, done: str = ""):
     data = _detail_data(request, who, incident_id)
     return render(request, "incident.html", {"nav": "incidents", "done": done, "error": "", **data})
 
 
 @router.post("/incidents/{incident_id}/{action}")
-def incident_action(request: Request, incident_id: str, action: str, note: str = Form(""),
-                    csrf_token: str = Form(""), who: Principal = Depends(page_user)):
+def incident_action(request: Request, who: PageUser, incident_id: str, action: str, note: str = Form(""),
+                    csrf_token: str = Form("")):
     check_form_csrf(request, who, csrf_token)
     ctx = get_ctx(request)
     try:
@@ -186,11 +196,10 @@ def incident_action(request: Request, incident_id: str, action: str, note: str =
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, q: str = "", since: str = "", until: str = "",
+def search_page(request: Request, who: PageUser, q: str = "", since: str = "", until: str = "",
                 platform: list[str] = Query([]), topic: list[str] = Query([]),
                 sentiment: list[str] = Query([]), unit: list[str] = Query([]), source: list[str] = Query([]),
-                no_duplicates: bool = False, sort: str = "time", page: int = Query(1, ge=1, le=500),
-                who: Principal = Depends(page_user)):
+                no_duplicates: bool = False, sort: str = "time", page: int = Query(1, ge=1, le=500)):
     ctx = get_ctx(request)
     params = queries.SearchParams(q, since, until, platform, topic, sentiment, [u for u in unit if u], source,
                                   no_duplicates, sort)
@@ -214,7 +223,7 @@ def search_page(request: Request, q: str = "", since: str = "", until: str = "",
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard_page(request: Request, range: str = "7d", unit: str = "", who: Principal = Depends(page_user)):
+def dashboard_page(request: Request, who: PageUser, range: str = "7d", unit: str = ""):
     ctx = get_ctx(request)
     unit = unit or who.unit_id
     if range not in queries.RANGES:
@@ -242,7 +251,7 @@ def dashboard_page(request: Request, range: str = "7d", unit: str = "", who: Pri
 
 
 @router.get("/briefings", response_class=HTMLResponse)
-def briefing_archive(request: Request, who: Principal = Depends(page_user)):
+def briefing_archive(request: Request, who: PageUser):
     return render(request, "briefings.html", {"nav": "briefings",
                                               "entries": briefings.list_for(get_ctx(request), who)})
 
@@ -259,7 +268,7 @@ def briefing_response(request: Request, who: Principal, name: str) -> Response:
 
 
 @router.get("/briefings/files/{name}")
-def briefing_download(request: Request, name: str, who: Principal = Depends(page_user)):
+def briefing_download(request: Request, who: PageUser, name: str):
     return briefing_response(request, who, name)
 
 
@@ -267,7 +276,7 @@ def briefing_download(request: Request, name: str, who: Principal = Depends(page
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, username: str = "", action: str = "", who: Principal = Depends(page_user)):
+def audit_page(request: Request, who: PageUser, username: str = "", action: str = ""):
     if not who.can_audit():
         raise AccessDenied(f"role {who.role} may not read the audit log", "/audit")
     units = None if who.unit_id == get_org(request).root.id else set(who.subtree)
