@@ -190,16 +190,17 @@ def stats(request: Request, who: ApiUser, since: str = "7d", until: str = "", un
 def list_briefings(request: Request, who: ApiUser) -> list:
     out = []
     for e in briefings.list_for(get_ctx(request), who):
-        out.append({"week": e["week"], "unit_id": e["unit"], "unit_name": e["unit_name"], "title": e["title"],
-                    "created_at": e["created_at"],
+        out.append({"key": e["key"], "period": e["period"], "label": e["label"], "unit_id": e["unit"],
+                    "unit_name": e["unit_name"], "title": e["title"], "headline": e["headline"],
+                    "generated_at": e["generated_at"],
                     "files": [{"format": f["format"], "name": f["name"], "size": f["size"],
-                               "url": f"/api/briefings/{f['name']}"} for f in e["files"]]})
+                               "url": f"/api/briefings/{f['href']}"} for f in e["files"]]})
     return out
 
 
-@router.get("/briefings/{name}", summary="下载周报文件", responses={403: {"description": "无权下载"}})
-def download_briefing(request: Request, who: ApiUser, name: str):
-    return briefing_response(request, who, name)
+@router.get("/briefings/{key}/{name}", summary="下载周报文件", responses={403: {"description": "无权下载"}})
+def download_briefing(request: Request, who: ApiUser, key: str, name: str):
+    return briefing_response(request, who, key, name)
 
 
 @router.get("/audit", summary="审计日志（管理员，本单位及下级账号）")

@@ -6,37 +6,76 @@ horizontal bars. Both return markup safe to insert with ``|safe`` — every text
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from html import escape
 
 PALETTE = ("#c0392b", "#2c6fbb", "#e67e22", "#27ae60", "#8e44ad", "#16a085", "#7f8c8d")
 
 
-def _nice_max(v: float) -> float:
-    if v <= 0:
-        return 1
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000):
-        if v <= step:
-            return step
-    mag = 10 ** (len(str(int(v))) - 1)
-    return (int(v / mag) + 1) * mag
+def nice_scale(vmax: float, ticks: int = 4) -> tuple[float, float]:
+    """(axis maximum, tick step) with steps of 1, 2 or 5 × 10^k and about ``ticks`` intervals."""
+    if vmax <= 0:
+        return 1.0, 0.25
+    raw = vmax / ticks
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    if vmax >= 1 and step < 1:
+        step = 1.0
+    return step * math.ceil(vmax / step - 1e-9), step
+
+
+def fill_buckets(start: datetime, end: datetime, step_seconds: int, values: dict[datetime, float]) -> tuple[
+        list[datetime], list[float]]:
+    """Every bucket from the first key at or after ``start`` (aligned like the store's) up to ``end``,
+    zero where the store returned nothing — quiet hours must show as zero, not be skipped."""
+    if not values:
+        return [], []
+    first = min(values)
+    step = timedelta(seconds=step_seconds)
+    while first - step >= start:
+        first -= step
+    times, t = [], first
+    while t < end:
+        times.append(t)
+        t += step
+    return times, [values.get(t, 0.0) for t in times]
+
+
+def responsive(draw, **kwargs) -> str:
+    """Two renderings of one chart — wide for desks, narrow (bigger text) for phones; CSS shows one."""
+    wide = draw(width=720, **kwargs)
+    narrow = draw(width=400, **kwargs)
+    return f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>'
 
 
 def line_chart(times: list[datetime], series: list[tuple[str, list[float]]], *, tz, title: str,
                width: int = 720, height: int = 220, percent: bool = False, time_fmt: str = "%m-%d",
                mark: datetime | None = None, mark_label: str = "") -> str:
     """Lines over ``times`` (bucket starts); ``series`` is [(name, values)], one value per time."""
-    left, right, top, bottom = 44, 12, 14, 40
+    left, right, top, bottom = 44, 12, 14, 28
+    legend, lx, row = [], 44, 0
+    if len(series) > 1:  # lay the legend out first: it may need several rows on a narrow chart
+        for idx, (name, _) in enumerate(series):
+            need = 24 + 13 * len(name)
+            if lx + need > width and lx > left:
+                lx, row = left, row + 1
+            legend.append((idx, name, lx, row))
+            lx += need
+        bottom += 18 * (row + 1)
+        height += 18 * row
     w, h = width - left - right, height - top - bottom
     n = len(times)
     label = escape(title)
     if n == 0:
         return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
                 f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" class="empty">暂无数据</text></svg>')
-    vmax = max([v for _, vals in series for v in vals] + [0])
-    ymax = 1.0 if percent else _nice_max(vmax)
-    if percent and vmax > 0:
-        ymax = min(1.0, _nice_max(vmax * 100) / 100)
+    vmax = max([v for _, vals in series for v in vals if v is not None] + [0])
+    if percent:
+        ymax, ystep = nice_scale(vmax * 100 if vmax > 0 else 100)
+        ymax, ystep = min(ymax, 100) / 100, ystep / 100
+    else:
+        ymax, ystep = nice_scale(vmax)
 
     def x(i: float) -> float:
         return left + (w * i / (n - 1) if n > 1 else w / 2)
@@ -46,13 +85,13 @@ def line_chart(times: list[datetime], series: list[tuple[str, list[float]]], *, 
 
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">',
              f"<title>{label}</title>"]
-    for k in range(5):
-        v = ymax * k / 4
+    for k in range(round(ymax / ystep) + 1):
+        v = ystep * k
         yy = y(v)
-        text = f"{v * 100:.0f}%" if percent else (f"{v:.0f}" if ymax >= 4 else f"{v:.1f}")
+        text = f"{v * 100:.0f}%" if percent else (f"{v:.0f}" if ystep >= 1 else f"{v:g}")
         parts.append(f'<line x1="{left}" x2="{left + w}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>'
                      f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{text}</text>')
-    ticks = min(n, 7)
+    ticks = min(n, 7 if width >= 600 else 4)
     for k in range(ticks):
         i = round(k * (n - 1) / (ticks - 1)) if ticks > 1 else 0
         parts.append(f'<text x="{x(i):.1f}" y="{top + h + 16}" text-anchor="middle" class="tick">'
@@ -64,32 +103,40 @@ def line_chart(times: list[datetime], series: list[tuple[str, list[float]]], *, 
                      f'<text x="{mx + 4:.1f}" y="{top + 10}" class="mark-label">{escape(mark_label)}</text>')
     for idx, (name, vals) in enumerate(series):
         color = PALETTE[idx % len(PALETTE)]
-        pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vals))
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2" '
-                     f'stroke-linejoin="round"><title>{escape(name)}</title></polyline>')
+        runs, run = [], []  # None (no data) breaks the line
+        for i, v in enumerate(vals):
+            if v is None:
+                runs, run = runs + [run] if run else runs, []
+            else:
+                run.append(f"{x(i):.1f},{y(v):.1f}")
+        runs += [run] if run else []
+        for pts in runs:
+            parts.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{color}" stroke-width="2" '
+                         f'stroke-linejoin="round"><title>{escape(name)}</title></polyline>')
         if n <= 48:
             for i, v in enumerate(vals):
+                if v is None:
+                    continue
                 shown = f"{v * 100:.0f}%" if percent else f"{v:g}"
                 stamp = times[i].astimezone(tz).strftime("%m-%d %H:%M")
                 parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{color}">'
                              f"<title>{escape(name)} {stamp}: {shown}</title></circle>")
-    if len(series) > 1:
-        lx = left
-        for idx, (name, _) in enumerate(series):
-            color = PALETTE[idx % len(PALETTE)]
-            parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{color}"/>'
-                         f'<text x="{lx + 14}" y="{height - 5}" class="legend">{escape(name)}</text>')
-            lx += 24 + 13 * len(name)
+    rows = legend[-1][3] + 1 if legend else 0
+    for idx, name, lx, row in legend:
+        color = PALETTE[idx % len(PALETTE)]
+        ly = height - 18 * (rows - row) + 4
+        parts.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{lx + 14}" y="{ly + 9}" class="legend">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def bar_list(items: list[tuple[str, float, float]], *, title: str, width: int = 720,
+def bar_list(items: list[tuple[str, float, float]], *, title: str, width: int = 440,
              unit_label: str = "条") -> str:
     """Horizontal bars: [(label, total, highlighted part)] — the part (e.g. negative posts) is drawn
     darker inside its bar."""
     label = escape(title)
-    row, label_w, right = 26, 150, 90
+    row, label_w, right = 26, 120, 84
     height = max(row * len(items) + 8, 40)
     if not items:
         return (f'<svg class="chart" viewBox="0 0 {width} 40" role="img" aria-label="{label}">'
@@ -101,7 +148,7 @@ def bar_list(items: list[tuple[str, float, float]], *, title: str, width: int = 
     for i, (name, total, part) in enumerate(items):
         y = 4 + i * row
         bw, pw = w * total / vmax, w * part / vmax
-        short = name if len(name) <= 10 else name[:9] + "…"
+        short = name if len(name) <= 8 else name[:7] + "…"
         pct = f"，负面 {part / total * 100:.0f}%" if total else ""
         parts.append(f'<g><title>{escape(name)}：{total:g} {unit_label}{pct}</title>'
                      f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="bar-label">{escape(short)}</text>'

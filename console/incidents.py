@@ -44,7 +44,6 @@ def _api():
 
 def _as_dict(incident) -> dict:
     data = incident.to_dict() if hasattr(incident, "to_dict") else dict(incident)
-    data["id"] = str(data["id"])
     for key in ("created_at", "acknowledged_at", "resolved_at", "updated_at", "last_seen_at"):
         if isinstance(data.get(key), str) and data[key]:
             data[key] = to_aware(data[key])

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from console.access import Principal
+from console.charts import fill_buckets
 from pipeline.record import PLATFORMS, SENTIMENTS, to_aware
-from pipeline.store.base import PostFilter
+from pipeline.store.base import PostFilter, parse_interval
 
 RANGES = {"24h": (timedelta(hours=24), "1h"), "7d": (timedelta(days=7), "6h"),
           "30d": (timedelta(days=30), "1d"), "90d": (timedelta(days=90), "1d")}
@@ -52,6 +53,10 @@ class SearchParams:
     sources: list[str] = field(default_factory=list)
     no_duplicates: bool = False
     sort: str = "time"
+
+    def __post_init__(self) -> None:  # forms send empty fields: drop them
+        for name in ("platforms", "topics", "sentiments", "units", "sources"):
+            setattr(self, name, [v.strip() for v in getattr(self, name) if v and v.strip()])
 
     def is_empty(self) -> bool:
         return not (self.q or self.since or self.until or self.platforms or self.topics or self.sentiments
@@ -99,7 +104,7 @@ class Dashboard:
     times: list[datetime]
     volume: list[float]
     negative: list[float]
-    negative_share: list[float]
+    negative_share: list[float | None]
     total: int
     authors: int
     stories: int
@@ -107,17 +112,6 @@ class Dashboard:
     topics: list[tuple[str, int, int]]  # (topic id, posts, negative posts)
     topic_series: list[tuple[str, list[float]]]
     units: list[tuple[str, int, int]]  # (child unit id, posts, negative posts)
-
-
-def _buckets(since: datetime, until: datetime, step: timedelta, rows) -> list[datetime]:
-    times = sorted({r.bucket for r in rows if r.bucket is not None})
-    if not times:
-        return []
-    out, t = [], times[0]
-    while t < until:  # fill empty buckets so lines do not skip over quiet hours
-        out.append(t)
-        t = t + step
-    return out
 
 
 def dashboard(who: Principal, store_call, *, range_key: str, unit_id: str, now: datetime) -> Dashboard:
@@ -133,16 +127,14 @@ def dashboard(who: Principal, store_call, *, range_key: str, unit_id: str, now: 
     by_topic_time = store_call(lambda s: s.aggregate(flt, by=["topic"], interval=interval))
     by_unit = store_call(lambda s: s.aggregate(flt, by=["unit_tree", "sentiment"]))
 
-    step = timedelta(seconds={"1h": 3600, "6h": 21600, "1d": 86400}[interval])
-    times = _buckets(since, until, step, by_sent)
     vol, neg = defaultdict(float), defaultdict(float)
     for r in by_sent:
         vol[r.bucket] += r.posts
         if r.keys.get("sentiment") == "negative":
             neg[r.bucket] += r.posts
-    volume = [vol[t] for t in times]
+    times, volume = fill_buckets(since, until, parse_interval(interval), dict(vol))
     negative = [neg[t] for t in times]
-    share = [(neg[t] / vol[t]) if vol[t] else 0.0 for t in times]
+    share = [(neg[t] / vol[t]) if vol[t] else None for t in times]  # None: no posts, no share
 
     tp, tn = defaultdict(int), defaultdict(int)
     for r in by_topic:

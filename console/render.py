@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 from fastapi import Request
+from markupsafe import Markup
 from fastapi.templating import Jinja2Templates
 
 from console import labels
@@ -18,6 +20,31 @@ templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, ACTION_LABELS=ACTION_L
                              LEVEL_LABELS=LEVEL_LABELS, PLATFORM_LABELS=labels.PLATFORM_LABELS,
                              SENTIMENT_LABELS=labels.SENTIMENT_LABELS, human_size=human_size)
 templates.env.globals.update(SEVERITY_LABELS=SEVERITY_LABELS, COUNT_LABELS=COUNT_LABELS)
+
+
+def highlight(text: str, query: str, limit: int = 200) -> Markup:
+    """``text`` escaped and cut to ``limit`` characters (around the first hit), query tokens in <mark>."""
+    from pipeline.textindex import query_tokens
+
+    text = text or ""
+    tokens = sorted({t for t in query_tokens(query) if t.strip()}, key=len, reverse=True) if query else []
+    if len(text) > limit:
+        first = min((i for t in tokens if (i := text.find(t)) >= 0), default=0)
+        start = max(0, min(first - limit // 4, len(text) - limit))
+        text = ("…" if start else "") + text[start:start + limit] + ("…" if start + limit < len(text) else "")
+    if not tokens:
+        return Markup.escape(text)
+    pattern = re.compile("|".join(re.escape(t) for t in tokens), re.IGNORECASE)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(Markup.escape(text[pos:m.start()]))
+        out.append(Markup("<mark>") + Markup.escape(m.group(0)) + Markup("</mark>"))
+        pos = m.end()
+    out.append(Markup.escape(text[pos:]))
+    return Markup("").join(out)
+
+
+templates.env.filters["highlight"] = highlight
 
 
 def topic_labels(request: Request) -> dict[str, str]:
@@ -42,6 +69,7 @@ def render(request: Request, name: str, data: dict, status_code: int = 200):
             "t": lambda dt, fmt="%Y-%m-%d %H:%M": labels.fmt_time(dt, tz, fmt),
             "ago": lambda dt: labels.ago(dt, now),
             "topic_name": lambda tid: topic_names.get(tid, tid) if tid else "未分类",
-            "topic_names": topic_names}
+            "topic_names": topic_names,
+            "unit_name": lambda uid: (u.name if (u := request.app.state.org.get(uid)) else uid)}
     base.update(data)
     return templates.TemplateResponse(request, name, base, status_code=status_code)

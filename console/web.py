@@ -155,14 +155,16 @@ def _detail_data(request: Request, who: Principal, incident_id: str) -> dict:
     interval = "1h" if (until - since).total_seconds() <= 7 * 86400 else "1d"
     flt = incidents.post_filter(inc).with_(since=since, until=until)
     rows = store_call(request, lambda s: s.aggregate(flt, by=["sentiment"], interval=interval))
-    times = sorted({r.bucket for r in rows})
-    total = {t: 0.0 for t in times}
-    neg = {t: 0.0 for t in times}
+    total: dict = {}
+    neg: dict = {}
     for r in rows:
-        total[r.bucket] += r.posts
+        total[r.bucket] = total.get(r.bucket, 0.0) + r.posts
         if r.keys.get("sentiment") == "negative":
-            neg[r.bucket] += r.posts
-    chart = charts.line_chart(times, [("相关帖文", [total[t] for t in times]), ("负面", [neg[t] for t in times])],
+            neg[r.bucket] = neg.get(r.bucket, 0.0) + r.posts
+    step = 3600 if interval == "1h" else 86400
+    times, volume = charts.fill_buckets(since, until, step, total)
+    chart = charts.responsive(charts.line_chart, times=times,
+                              series=[("相关帖文", volume), ("负面", [neg.get(t, 0.0) for t in times])],
                               tz=ctx.tz, title="事件趋势（每小时帖文数）", time_fmt="%d日%H时",
                               mark=inc.get("created_at"), mark_label="预警")
     posts = incidents.representative_posts(ctx, inc, lambda fn: store_call(request, fn), now)
@@ -229,17 +231,19 @@ def dashboard_page(request: Request, who: PageUser, range: str = "7d", unit: str
     if range not in queries.RANGES:
         range = "7d"
     d = queries.dashboard(who, lambda fn: store_call(request, fn), range_key=range, unit_id=unit, now=_now())
-    fmt = "%H时" if range == "24h" else "%m-%d"
+    fmt = {"1h": "%H时", "6h": "%d日%H时", "1d": "%m-%d"}[d.interval]
     names = topic_labels(request)
     org = get_org(request)
+
+    def lines(series, title, percent=False):
+        return charts.responsive(charts.line_chart, times=d.times, series=series, tz=ctx.tz, title=title,
+                                 time_fmt=fmt, percent=percent)
+
     svg = {
-        "volume": charts.line_chart(d.times, [("帖文数", d.volume), ("负面", d.negative)], tz=ctx.tz,
-                                    title="声量", time_fmt=fmt),
-        "negativity": charts.line_chart(d.times, [("负面占比", d.negative_share)], tz=ctx.tz, title="负面占比",
-                                        time_fmt=fmt, percent=True),
+        "volume": lines([("帖文数", d.volume), ("负面", d.negative)], "声量"),
+        "negativity": lines([("负面占比", d.negative_share)], "负面占比", percent=True),
         "topics": charts.bar_list([(names.get(t, t), n, neg) for t, n, neg in d.topics[:12]], title="话题分布"),
-        "topic_lines": charts.line_chart(d.times, [(names.get(t, t), v) for t, v in d.topic_series], tz=ctx.tz,
-                                         title="主要话题走势", time_fmt=fmt),
+        "topic_lines": lines([(names.get(t, t), v) for t, v in d.topic_series], "主要话题走势"),
         "units": charts.bar_list([(org.get(u).name if org.get(u) else u, n, neg) for u, n, neg in d.units[:15]],
                                  title="下级单位声量"),
     }
@@ -256,20 +260,20 @@ def briefing_archive(request: Request, who: PageUser):
                                               "entries": briefings.list_for(get_ctx(request), who)})
 
 
-def briefing_response(request: Request, who: Principal, name: str) -> Response:
+def briefing_response(request: Request, who: Principal, key: str, name: str) -> Response:
     ctx = get_ctx(request)
-    found = briefings.find_file(ctx, who, name)
+    found = briefings.find_file(ctx, who, key, name)
     if found is None:
-        raise AccessDenied("briefing not visible", f"briefing:{name}")
-    audit.record(ctx, who.username, "briefing.download", unit_id=who.unit_id, target=f"briefing:{name}",
+        raise AccessDenied("briefing not visible", f"briefing:{key}/{name}")
+    audit.record(ctx, who.username, "briefing.download", unit_id=who.unit_id, target=f"briefing:{key}/{name}",
                  ip=client_ip(request))
     media = briefings.MEDIA_TYPES.get(found["format"], "application/octet-stream")
     return FileResponse(found["path"], media_type=media, filename=name)
 
 
-@router.get("/briefings/files/{name}")
-def briefing_download(request: Request, who: PageUser, name: str):
-    return briefing_response(request, who, name)
+@router.get("/briefings/files/{key}/{name}")
+def briefing_download(request: Request, who: PageUser, key: str, name: str):
+    return briefing_response(request, who, key, name)
 
 
 # --- audit -----------------------------------------------------------------------------------

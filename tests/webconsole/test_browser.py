@@ -1,0 +1,132 @@
+"""Browser tests: headless Chromium (Debian's package, driven by Playwright) against the console
+served by uvicorn on 127.0.0.1. Screenshots of the main pages go to test-output/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from .conftest import COMMUNITY, SIBLING, shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_officer_signs_in_sees_only_own_community_and_acknowledges(console_world, console_server, page):
+    from alerts import api
+
+    base = console_server.url
+    mine, sibling = console_world.incidents[COMMUNITY], console_world.incidents[SIBLING]
+    # the link in the alert message leads through sign-in back to the incident
+    page.goto(f"{base}/incidents/{mine}")
+    assert "/login" in page.url
+    shot(page, "01-login")
+    page.fill("input[name=username]", "fangcaodi")
+    page.fill("input[name=password]", "wrong-password-1")
+    page.click("button[type=submit]")
+    assert page.locator(".alert.error").inner_text().startswith("用户名或密码错误")
+    sign_in(page, base, "fangcaodi", path=f"/incidents/{mine}")
+    page.wait_for_url(re.compile(rf"/incidents/{mine}$"))
+    assert page.locator("[data-status]").get_attribute("data-status") == "open"
+    shot(page, "03-incident-open")
+
+    # the queue lists my community's incident and not the sibling's
+    page.goto(f"{base}/incidents")
+    ids = page.locator("[data-id]").evaluate_all("els => els.map(e => e.dataset.id)")
+    assert ids == [str(mine)]
+    assert "吉祥里" not in page.content()
+    shot(page, "02-queue")
+
+    # a sibling's incident by URL is "not found", exactly like a missing one
+    resp = page.goto(f"{base}/incidents/{sibling}")
+    assert resp.status == 404
+    assert "吉祥里" not in page.content()
+
+    # acknowledge from the detail page
+    page.goto(f"{base}/incidents/{mine}")
+    page.fill("form[action$='/acknowledge'] textarea[name=note]", "已电话联系社区工会主席")
+    page.click("form[action$='/acknowledge'] button[type=submit]")
+    page.wait_for_url(re.compile(r"done=acknowledge"))
+    assert page.locator("[data-status]").get_attribute("data-status") == "acknowledged"
+    assert "已电话联系社区工会主席" in page.locator(".timeline").inner_text()
+    shot(page, "04-incident-acknowledged")
+
+    # escalation stops: hours later the acknowledged incident has not climbed, the sibling's has
+    inc_before = api.get_incident(console_world.ctx, mine).to_dict()
+    sib_before = api.get_incident(console_world.ctx, sibling).to_dict()
+    api.escalate(console_world.ctx, console_world.now + timedelta(hours=12))
+    inc_after = api.get_incident(console_world.ctx, mine).to_dict()
+    sib_after = api.get_incident(console_world.ctx, sibling).to_dict()
+    assert inc_after["escalated_to"] == inc_before["escalated_to"]
+    assert [e for e in inc_after["timeline"] if e["kind"] == "escalated"] == \
+        [e for e in inc_before["timeline"] if e["kind"] == "escalated"]
+    assert sib_after["escalated_to"] != sib_before["escalated_to"]
+    page.reload()
+    assert "已停止" in page.locator("[data-escalation]").inner_text()
+
+
+def test_search_dashboard_and_briefing_download(console_world, console_server, page):
+    base = console_server.url
+    sign_in(page, base, "fangcaodi")
+    page.wait_for_url(re.compile(r"/incidents"))
+    page.goto(f"{base}/search")
+    page.fill("input[name=q]", "拖欠工资")
+    page.click(".searchbar button[type=submit]")
+    page.wait_for_url(re.compile(r"q="))
+    total = int(page.locator("[data-total]").inner_text())
+    assert total == len(console_world.posts[COMMUNITY])  # only my community's posts match
+    assert "吉祥里" not in page.locator(".posts").inner_text()
+    shot(page, "05-search")
+
+    page.goto(f"{base}/dashboard")
+    assert int(page.locator("[data-kpi=posts]").inner_text()) == 30
+    shot(page, "06-dashboard")
+
+    path = _make_briefing(console_world.ctx, COMMUNITY)
+    sibling_path = _make_briefing(console_world.ctx, SIBLING)
+    page.goto(f"{base}/briefings")
+    shot(page, "07-briefings")
+    assert page.locator(f"a[href$='/{sibling_path.name}']").count() == 0
+    with page.expect_download() as info:
+        page.locator(f"a[href$='/{path.name}']").first.click()
+    download = info.value
+    assert download.suggested_filename == path.name
+    assert open(download.path(), "rb").read() == path.read_bytes()
+
+
+def _make_briefing(ctx, unit: str):
+    """A briefing of ``unit`` in the archive, built by the briefing area when it is installed."""
+    try:
+        from pipeline.briefing import build_weekly
+    except ImportError:  # same archive layout, written by hand
+        import json
+
+        out = ctx.path("briefings", f"2026-W47-{unit}")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"briefing-2026-W47-{unit}.html").write_text("<h1>舆情周报</h1>", encoding="utf-8")
+        (out / "meta.json").write_text(json.dumps({"period": "2026-W47", "label": "2026年第47周", "unit": unit,
+                                                   "generated_at": "2026-11-23T08:00:00+08:00",
+                                                   "files": {"html": f"briefing-2026-W47-{unit}.html"}}))
+        return out / f"briefing-2026-W47-{unit}.html"
+    result = build_weekly(ctx, "latest", unit)
+    return result.paths["docx"]
+
+
+def test_phone_layout(console_world, console_server, phone):
+    base = console_server.url
+    phone.goto(f"{base}/login")
+    shot(phone, "10-phone-login")
+    sign_in(phone, base, "chaowai")
+    phone.wait_for_url(re.compile(r"/incidents"))
+    # the subdistrict officer sees both communities' incidents
+    assert phone.locator("[data-id]").count() == 2
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
+    shot(phone, "11-phone-queue")
+    phone.goto(f"{base}/incidents/{console_world.incidents[COMMUNITY]}")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "12-phone-incident")
+    phone.goto(f"{base}/dashboard")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "13-phone-dashboard")
