@@ -113,7 +113,7 @@ def act(ctx: Context, who: Principal, incident_id: str, action: str, note: str |
     if action not in ACTIONS:
         raise NotFound(action)
     current = get_for(ctx, who, incident_id)
-    who.require_act(f"incident:{incident_id}")
+    who.require_act(f"incident-action:{incident_id}")
     if action not in ALLOWED.get(current["status"], ()):
         raise Conflict(f"事件当前为「{STATUS_LABELS.get(current['status'], current['status'])}」，"
                        f"不能{ACTION_LABELS[action]}")

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -102,9 +103,25 @@ def populate(ctx: Context, now: datetime) -> World:
     return world
 
 
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory) -> World:
+    """The world built once (password hashing is deliberately slow); tests get copies."""
+    base = tmp_path_factory.mktemp("console-world")
+    shutil.copytree(ROOT / "config", base / "config")
+    ctx = Context.load(base / "config", base / "var", environ={})
+    world = populate(ctx, datetime.now(timezone.utc))
+    ctx.close()
+    return world
+
+
 @pytest.fixture
-def console_world(ctx: Context) -> World:
-    return populate(ctx, datetime.now(timezone.utc))
+def console_world(world_template: World, tmp_path: Path) -> World:
+    """A private copy of the populated data dir (state DB, post store, secret) for one test."""
+    shutil.copytree(world_template.ctx.config_dir, tmp_path / "config")
+    shutil.copytree(world_template.ctx.data_dir, tmp_path / "var")
+    ctx = Context.load(tmp_path / "config", tmp_path / "var", environ={})
+    yield World(ctx, world_template.now, dict(world_template.incidents), dict(world_template.posts))
+    ctx.close()
 
 
 def free_port() -> int:
