@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fastapi import Request
-from markupsafe import Markup
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from console import labels
 from console.access import LEVEL_LABELS
