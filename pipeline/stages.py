@@ -41,4 +41,6 @@ def classify_stages(ctx: Context) -> list[Stage]:
 
 def link_stages(ctx: Context) -> list[Stage]:
     """Linking to the union hierarchy (issue: alerts)."""
-    return []
+    from alerts.linking import LinkStage
+
+    return [LinkStage(ctx)]
