@@ -129,7 +129,7 @@ class ConsoleSettings(_Section):
     max_failed_logins: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
     min_password_length: int = Field(default=10, ge=8)
-    refresh_seconds: int = Field(default=30, ge=5)  # live refresh of the incident queue
+    refresh_seconds: int = Field(default=30, ge=2)  # live refresh of the incident queue
 
 
 class CrawlSettings(_Section):

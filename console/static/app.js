@@ -36,9 +36,17 @@
     return Array.prototype.map.call(list.querySelectorAll("[data-id]"), function (el) { return el.getAttribute("data-id"); });
   }
   function setTitle() {
-    var ul = list.querySelector("[data-count]");
-    var n = ul ? parseInt(ul.getAttribute("data-count"), 10) : 0;
-    document.title = (n > 0 ? "(" + n + ") " : "") + baseTitle;
+    // the list carries the counts: keep the tab badges and the window title in step with it
+    var c = list.querySelector(".incident-counts");
+    if (!c) return;
+    var n = { open: +c.getAttribute("data-open"), acknowledged: +c.getAttribute("data-acknowledged"),
+              resolved: +c.getAttribute("data-resolved") };
+    n.active = n.open + n.acknowledged;
+    Object.keys(n).forEach(function (key) {
+      var badge = document.querySelector('.tabs [data-tab="' + key + '"] .count');
+      if (badge) badge.textContent = n[key];
+    });
+    document.title = (n.open > 0 ? "(" + n.open + ") " : "") + baseTitle;
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function refresh() {

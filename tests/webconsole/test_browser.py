@@ -130,3 +130,31 @@ def test_phone_layout(console_world, console_server, phone):
     phone.goto(f"{base}/dashboard")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone, "13-phone-dashboard")
+
+
+def test_queue_refreshes_itself_when_an_incident_opens(console_world, page):
+    from datetime import datetime, timezone
+
+    from alerts.state import Finding, StateStore
+
+    from .conftest import LiveServer
+
+    console_world.ctx.settings.console.refresh_seconds = 2
+    with LiveServer(console_world.ctx) as server:
+        sign_in(page, server.url, "chaowai")
+        page.wait_for_url(re.compile(r"/incidents"))
+        assert page.locator("[data-id]").count() == 2
+        result = StateStore(console_world.ctx).apply([Finding(
+            unit_id="sq-fangcaodi", topic="social_security", kind="high_risk", severity="critical", score=9.0,
+            volume=5.0, title="芳草地社区有职工反映社保断缴，欲集体上访", topic_name="社会保险")],
+            datetime.now(timezone.utc))
+        new_id = result.opened[0]
+        fresh = page.locator(f"[data-id='{new_id}']")
+        fresh.wait_for(timeout=10000)
+        # most severe first, marked as new, and the tab title counts the open incidents
+        assert page.locator("[data-id]").first.get_attribute("data-id") == str(new_id)
+        assert "fresh" in fresh.get_attribute("class")
+        assert page.title().startswith("(3)")
+        assert page.locator(".tabs [data-tab=open] .count").inner_text() == "3"
+        assert "已更新" in page.locator("[data-live-status]").inner_text()
+        shot(page, "08-queue-live-refresh")
