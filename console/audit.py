@@ -25,6 +25,11 @@ ACTION_LABELS = {
 }
 
 
+#: sign-in refusal reasons as the audit page shows them
+DETAIL_LABELS = {"bad_password": "密码错误", "unknown_user": "无此用户", "locked": "账号已锁定",
+                 "disabled": "账号已停用", "unit not in org": "所属单位不在组织架构中"}
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     at: datetime

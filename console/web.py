@@ -286,4 +286,5 @@ def audit_page(request: Request, who: PageUser, username: str = "", action: str 
     units = None if who.unit_id == get_org(request).root.id else set(who.subtree)
     rows = audit.entries(get_ctx(request), units=units, username=username or None, action=action or None)
     return render(request, "audit.html", {"nav": "audit", "rows": rows, "labels": audit.ACTION_LABELS,
+                                          "details": audit.DETAIL_LABELS,
                                           "filters": {"username": username, "action": action}})

@@ -158,3 +158,28 @@ def test_queue_refreshes_itself_when_an_incident_opens(console_world, page):
         assert page.locator(".tabs [data-tab=open] .count").inner_text() == "3"
         assert "已更新" in page.locator("[data-live-status]").inner_text()
         shot(page, "08-queue-live-refresh")
+
+
+def test_admin_audit_log_and_sign_out(console_world, console_server, page):
+    base = console_server.url
+    sign_in(page, base, "fangcaodi", password="not-the-password-1")
+    sign_in(page, base, "admin")
+    page.wait_for_url(re.compile(r"/incidents"))
+    assert page.locator("[data-id]").count() == 2  # the district sees every community
+    page.click("nav.mainnav a[href='/audit']")
+    rows = page.locator("table.audit tbody tr")
+    text = rows.all_inner_texts()
+    assert any("fangcaodi" in r and "拒绝" in r for r in text)
+    assert any("admin" in r and "登录" in r and "成功" in r for r in text)
+    shot(page, "09-audit")
+    page.click("header form[action='/logout'] button")
+    page.wait_for_url(re.compile(r"/login"))
+    page.goto(f"{base}/audit")
+    assert "/login" in page.url  # the session is gone
+
+
+def test_duty_officer_has_no_audit_page(console_world, console_server, page):
+    sign_in(page, console_server.url, "fangcaodi")
+    page.wait_for_url(re.compile(r"/incidents"))
+    assert page.locator("nav.mainnav a[href='/audit']").count() == 0
+    assert page.goto(f"{console_server.url}/audit").status == 403

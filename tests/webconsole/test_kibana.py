@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from pipeline.store.elastic import posts_index_template
 
 from alerts.index import alerts_index_template
 from console import kibana
 from pipeline.cli import main
-from pipeline.store.elastic import posts_index_template
 
 ROOT = Path(__file__).resolve().parents[2]
 AGGREGATABLE = {"keyword", "date", "long", "integer", "float", "double", "boolean", "short", "byte"}
