@@ -78,7 +78,8 @@ def api_login(request: Request, body: LoginIn):
     result = accounts.authenticate(ctx, body.username.strip(), body.password)
     unit = result.account.unit_id if result.account else ""
     if not result.ok:
-        audit.record(ctx, body.username or "-", "login", unit_id=unit, ok=False, ip=ip, detail=f"api {result.reason}")
+        audit.record(ctx, body.username or "-", "login", unit_id=unit, target="/api/session", ok=False, ip=ip,
+                     detail=result.reason)
         detail = {"locked": "账号已临时锁定", "disabled": "账号已停用"}.get(result.reason, "用户名或密码错误")
         raise HTTPException(status_code=401, detail=detail)
     token, info = create_session(ctx, result.account, ip, request.headers.get("user-agent", ""))
@@ -86,7 +87,7 @@ def api_login(request: Request, body: LoginIn):
     if who is None:
         end_session(ctx, token)
         raise HTTPException(status_code=403, detail="账号所属单位已不在组织架构中")
-    audit.record(ctx, who.username, "login", unit_id=who.unit_id, ip=ip, detail="api")
+    audit.record(ctx, who.username, "login", unit_id=who.unit_id, target="/api/session", ip=ip)
     response = JSONResponse(who.as_dict())
     set_session_cookie(request, response, token, ctx.settings.console.session_max_hours * 3600)
     return response

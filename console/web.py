@@ -163,8 +163,8 @@ def _detail_data(request: Request, who: Principal, incident_id: str) -> dict:
             neg[r.bucket] = neg.get(r.bucket, 0.0) + r.posts
     step = 3600 if interval == "1h" else 86400
     times, volume = charts.fill_buckets(since, until, step, total)
-    chart = charts.responsive(charts.line_chart, times=times,
-                              series=[("相关帖文", volume), ("负面", [neg.get(t, 0.0) for t in times])],
+    chart = charts.responsive(charts.column_chart, times=times, totals=volume,
+                              parts=[neg.get(t, 0.0) for t in times], total_label="相关帖文", part_label="负面",
                               tz=ctx.tz, title="事件趋势（每小时帖文数）", time_fmt="%d日%H时",
                               mark=inc.get("created_at"), mark_label="预警")
     posts = incidents.representative_posts(ctx, inc, lambda fn: store_call(request, fn), now)
@@ -240,7 +240,8 @@ def dashboard_page(request: Request, who: PageUser, range: str = "7d", unit: str
                                  time_fmt=fmt, percent=percent)
 
     svg = {
-        "volume": lines([("帖文数", d.volume), ("负面", d.negative)], "声量"),
+        "volume": charts.responsive(charts.column_chart, times=d.times, totals=d.volume, parts=d.negative,
+                                    total_label="帖文数", part_label="负面", tz=ctx.tz, title="声量", time_fmt=fmt),
         "negativity": lines([("负面占比", d.negative_share)], "负面占比", percent=True),
         "topics": charts.bar_list([(names.get(t, t), n, neg) for t, n, neg in d.topics[:12]], title="话题分布"),
         "topic_lines": lines([(names.get(t, t), v) for t, v in d.topic_series], "主要话题走势"),
@@ -248,7 +249,8 @@ def dashboard_page(request: Request, who: PageUser, range: str = "7d", unit: str
                                  title="下级单位声量"),
     }
     return render(request, "dashboard.html", {"nav": "dashboard", "d": d, "svg": svg, "ranges": queries.RANGE_LABELS,
-                                              "units": who.units_in_scope(), "unit_name": org.get(unit).name})
+                                              "units": who.units_in_scope(), "unit_name": org.get(unit).name,
+                                              "has_children": bool(org.children(unit))})
 
 
 # --- briefings -------------------------------------------------------------------------------
