@@ -20,7 +20,7 @@ from pipeline.context import Context
 ACTION_LABELS = {
     "login": "登录", "logout": "退出", "incident.acknowledge": "确认事件", "incident.resolve": "办结事件",
     "incident.reopen": "重新打开", "access.denied": "越权访问被拒", "csrf.rejected": "CSRF 校验失败",
-    "search": "检索", "briefing.download": "下载周报", "user.add": "新建账号", "user.disable": "停用账号",
+    "search": "检索", "search.export": "导出检索结果", "briefing.download": "下载周报", "user.add": "新建账号", "user.disable": "停用账号",
     "user.enable": "启用账号", "user.reset-password": "重置密码",
 }
 

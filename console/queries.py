@@ -9,14 +9,20 @@ computes volume, negativity, topics and sub-units over a time range from the sto
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from console.access import Principal
 from console.charts import fill_buckets
+from console.labels import PLATFORM_LABELS, SENTIMENT_LABELS
 from pipeline.record import PLATFORMS, SENTIMENTS, to_aware
 from pipeline.store.base import PostFilter, parse_interval
+
+EXPORT_LIMIT = 5000
+CSV_COLUMNS = ("发布时间", "平台", "来源", "作者", "标题", "内容", "话题", "情感", "单位", "互动", "近似重复", "链接")
 
 RANGES = {"24h": (timedelta(hours=24), "1h"), "7d": (timedelta(days=7), "6h"),
           "30d": (timedelta(days=30), "1d"), "90d": (timedelta(days=90), "1d")}
@@ -163,3 +169,26 @@ def dashboard(who: Principal, store_call, *, range_key: str, unit_id: str, now: 
     return Dashboard(range_key, unit_id, since, until, interval, times, volume, negative, share,
                      total.posts if total else 0, total.authors if total else 0, total.clusters if total else 0,
                      int(sum(negative)), topics, topic_series, units)
+
+
+def posts_csv(posts, tz, topic_names: dict[str, str], unit_name) -> str:
+    """Posts as CSV text with a BOM (spreadsheet programs then read it as UTF-8)."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for p in posts:
+        writer.writerow([p.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                         PLATFORM_LABELS.get(p.platform, p.platform), p.source,
+                         p.author.name, _cell(p.title), _cell(p.content),
+                         "、".join(topic_names.get(t, t) for t in p.topics),
+                         SENTIMENT_LABELS[p.sentiment.label] if p.sentiment else "",
+                         "、".join(unit_name(u) for u in p.org_units),
+                         p.metrics.engagement(), p.dup_of or "", p.url])
+    return buf.getvalue()
+
+
+def _cell(text: str) -> str:
+    """No spreadsheet formulas from scraped text (CSV injection)."""
+    text = (text or "").replace("\r", " ")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text

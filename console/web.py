@@ -221,6 +221,25 @@ def search_page(request: Request, who: PageUser, q: str = "", since: str = "", u
                                            "query_string": request.url.query})
 
 
+@router.get("/search/export.csv")
+def search_export(request: Request, who: PageUser, q: str = "", since: str = "", until: str = "",
+                  platform: list[str] = Query([]), topic: list[str] = Query([]),
+                  sentiment: list[str] = Query([]), unit: list[str] = Query([]), source: list[str] = Query([]),
+                  no_duplicates: bool = False, sort: str = "time"):
+    """The search's matches as CSV (UTF-8 with BOM, so Excel opens the Chinese), at most 5,000 rows."""
+    ctx = get_ctx(request)
+    params = queries.SearchParams(q, since, until, platform, topic, sentiment, unit, source, no_duplicates, sort)
+    flt = queries.post_filter(who, params, _now())
+    page = store_call(request, lambda s: s.search(flt, limit=queries.EXPORT_LIMIT, sort=sort))
+    names, org = topic_labels(request), get_org(request)
+    audit.record(ctx, who.username, "search.export", unit_id=who.unit_id, ip=client_ip(request),
+                 detail=f"{params.describe()} rows={len(page.posts)}")
+    body = queries.posts_csv(page.posts, ctx.tz, names, lambda u: org.get(u).name if org.get(u) else u)
+    stamp = _now().astimezone(ctx.tz).strftime("%Y%m%d-%H%M")
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=\"posts-{stamp}.csv\""})
+
+
 # --- dashboard -------------------------------------------------------------------------------
 
 

@@ -77,7 +77,15 @@ def test_search_dashboard_and_briefing_download(console_world, console_server, p
     total = int(page.locator("[data-total]").inner_text())
     assert total == len(console_world.posts[COMMUNITY])  # only my community's posts match
     assert "吉祥里" not in page.locator(".posts").inner_text()
+    assert page.locator(".posts mark").first.inner_text() in ("拖欠", "工资", "拖欠工资")
     shot(page, "05-search")
+    with page.expect_download() as info:
+        page.click("a[href^='/search/export.csv']")
+    import csv
+
+    rows = list(csv.reader(open(info.value.path(), encoding="utf-8-sig")))
+    assert rows[0][0] == "发布时间" and len(rows) == total + 1
+    assert all(r[8] == "芳草地社区" for r in rows[1:])
 
     page.goto(f"{base}/dashboard")
     assert int(page.locator("[data-kpi=posts]").inner_text()) == 30
