@@ -111,6 +111,23 @@ def home(who: PageUser):
     return RedirectResponse("/incidents", status_code=303)
 
 
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request):
+    """The API's OpenAPI schema as a readable page (no external scripts, unlike Swagger UI)."""
+    schema = request.app.openapi()
+    ops = []
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            params = [(p["name"], p["in"], p.get("required", False), p.get("description", ""))
+                      for p in op.get("parameters", [])]
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                        "doc": op.get("description", ""), "params": params,
+                        "body": body.get("$ref", "").rsplit("/", 1)[-1] or body.get("anyOf") and "NoteIn",
+                        "responses": {k: v.get("description", "") for k, v in op.get("responses", {}).items()}})
+    return render(request, "api_docs.html", {"schema": schema, "ops": ops})
+
+
 @router.get("/healthz")
 def healthz():
     return {"status": "ok"}

@@ -168,3 +168,5 @@ def test_openapi_documents_the_api(console_world, console_server):
                  "/api/incidents/{incident_id}/reopen", "/api/posts", "/api/stats", "/api/briefings", "/api/audit"):
         assert path in paths, path
     assert not any(p.startswith("/incidents") for p in paths)  # pages are not part of the API
+    page = httpx.get(console_server.url + "/api/docs")
+    assert page.status_code == 200 and "/api/incidents/{incident_id}/acknowledge" in page.text
