@@ -179,7 +179,10 @@ def kibana_export(click_ctx, out_dir: Path, prefix: str | None) -> None:
 
     ctx = _ctx(click_ctx)
     prefix = prefix or ctx.settings.store.elasticsearch.index_prefix
-    written = export(ctx.config_dir, out_dir, prefix)
+    try:
+        written = export(ctx.config_dir, out_dir, prefix)
+    except ValueError as exc:  # bad prefix, or a shipped file that is not valid NDJSON
+        raise click.BadParameter(str(exc), param_hint="--prefix / config/kibana") from exc
     for path, count in written:
         click.echo(f"{path}  ({count} objects)")
 

@@ -11,13 +11,19 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from pipeline.store.elastic import posts_index_template
 
 from alerts.index import alerts_index_template
 from console import kibana
 from pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def posts_index_template(prefix: str) -> dict:
+    from pipeline.store.elastic import posts_index_template as template  # the es area's mapping
+
+    return template(prefix)
+
 AGGREGATABLE = {"keyword", "date", "long", "integer", "float", "double", "boolean", "short", "byte"}
 
 
