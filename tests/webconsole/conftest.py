@@ -65,7 +65,6 @@ def _post(n: int, unit: str, path: list[str], at: datetime, text: str, sentiment
 def populate(ctx: Context, now: datetime) -> World:
     from alerts.org import load_org
     from alerts.state import Finding, StateStore
-
     from console.accounts import add_user
 
     world = World(ctx, now)
@@ -213,3 +212,21 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD, path: 
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def make_briefing(ctx, unit: str):
+    """A briefing of ``unit`` in the archive, built by the briefing area when it is installed."""
+    try:
+        from pipeline.briefing import build_weekly
+    except ImportError:  # same archive layout, written by hand
+        import json
+
+        out = ctx.path("briefings", f"2026-W47-{unit}")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"briefing-2026-W47-{unit}.html").write_text("<h1>舆情周报</h1>", encoding="utf-8")
+        (out / "meta.json").write_text(json.dumps({"period": "2026-W47", "label": "2026年第47周", "unit": unit,
+                                                   "generated_at": "2026-11-23T08:00:00+08:00",
+                                                   "files": {"html": f"briefing-2026-W47-{unit}.html"}}))
+        return out / f"briefing-2026-W47-{unit}.html"
+    result = build_weekly(ctx, "latest", unit)
+    return result.paths["docx"]

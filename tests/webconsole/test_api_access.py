@@ -10,7 +10,7 @@ import pytest
 from console import audit
 from console.sessions import SESSION_COOKIE
 
-from .conftest import COMMUNITY, SIBLING, login_client
+from .conftest import COMMUNITY, SIBLING, login_client, make_briefing
 
 READS = ["/api/incidents/{id}"]
 ACTIONS = ["acknowledge", "resolve", "reopen"]
@@ -170,3 +170,21 @@ def test_openapi_documents_the_api(console_world, console_server):
     assert not any(p.startswith("/incidents") for p in paths)  # pages are not part of the API
     page = httpx.get(console_server.url + "/api/docs")
     assert page.status_code == 200 and "/api/incidents/{incident_id}/acknowledge" in page.text
+
+
+def test_briefings_of_another_subtree_cannot_be_listed_or_downloaded(console_world, console_server):
+    mine = make_briefing(console_world.ctx, COMMUNITY)
+    theirs = make_briefing(console_world.ctx, SIBLING)
+    client, _ = login_client(console_server.url, "fangcaodi")
+    listed = client.get("/api/briefings").json()
+    assert [e["unit_id"] for e in listed] == [COMMUNITY]
+    url = next(f["url"] for f in listed[0]["files"] if f["name"] == mine.name)
+    got = client.get(url)
+    assert got.status_code == 200 and got.content == mine.read_bytes()
+    their_url = url.replace(mine.parent.name, theirs.parent.name).replace(mine.name, theirs.name)
+    assert client.get(their_url).status_code == 403
+    assert client.get(their_url.replace("/api/briefings/", "/briefings/files/")).status_code == 403
+    for probe in ("../../state.db", "..%2F..%2Fstate.db", f"{mine.parent.name}/..%2Fmeta.json"):
+        assert client.get(f"/api/briefings/{probe}").status_code in (403, 404)
+    upper, _ = login_client(console_server.url, "chaowai")
+    assert {e["unit_id"] for e in upper.get("/api/briefings").json()} == {COMMUNITY, SIBLING}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from .conftest import COMMUNITY, SIBLING, shot, sign_in
+from .conftest import COMMUNITY, SIBLING, make_briefing, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -91,8 +91,8 @@ def test_search_dashboard_and_briefing_download(console_world, console_server, p
     assert int(page.locator("[data-kpi=posts]").inner_text()) == 30
     shot(page, "06-dashboard")
 
-    path = _make_briefing(console_world.ctx, COMMUNITY)
-    sibling_path = _make_briefing(console_world.ctx, SIBLING)
+    path = make_briefing(console_world.ctx, COMMUNITY)
+    sibling_path = make_briefing(console_world.ctx, SIBLING)
     page.goto(f"{base}/briefings")
     shot(page, "07-briefings")
     assert page.locator(f"a[href$='/{sibling_path.name}']").count() == 0
@@ -101,24 +101,6 @@ def test_search_dashboard_and_briefing_download(console_world, console_server, p
     download = info.value
     assert download.suggested_filename == path.name
     assert open(download.path(), "rb").read() == path.read_bytes()
-
-
-def _make_briefing(ctx, unit: str):
-    """A briefing of ``unit`` in the archive, built by the briefing area when it is installed."""
-    try:
-        from pipeline.briefing import build_weekly
-    except ImportError:  # same archive layout, written by hand
-        import json
-
-        out = ctx.path("briefings", f"2026-W47-{unit}")
-        out.mkdir(parents=True, exist_ok=True)
-        (out / f"briefing-2026-W47-{unit}.html").write_text("<h1>舆情周报</h1>", encoding="utf-8")
-        (out / "meta.json").write_text(json.dumps({"period": "2026-W47", "label": "2026年第47周", "unit": unit,
-                                                   "generated_at": "2026-11-23T08:00:00+08:00",
-                                                   "files": {"html": f"briefing-2026-W47-{unit}.html"}}))
-        return out / f"briefing-2026-W47-{unit}.html"
-    result = build_weekly(ctx, "latest", unit)
-    return result.paths["docx"]
 
 
 def test_phone_layout(console_world, console_server, phone):
@@ -138,6 +120,10 @@ def test_phone_layout(console_world, console_server, phone):
     phone.goto(f"{base}/dashboard")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone, "13-phone-dashboard")
+    phone.goto(f"{base}/search?q=欠薪")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert int(phone.locator("[data-total]").inner_text()) > 0
+    shot(phone, "14-phone-search")
 
 
 def test_queue_refreshes_itself_when_an_incident_opens(console_world, page):
