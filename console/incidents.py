@@ -93,6 +93,25 @@ def list_for(ctx: Context, who: Principal, *, status: str | None = None, topic: 
     return out[:limit]
 
 
+def summary_for(ctx: Context, who: Principal) -> tuple[dict[str, int], list[tuple[str, str]], list[str]]:
+    """Counts by status, (topic, name) pairs and unit levels over the caller's whole subtree — by
+    SQL aggregates on the alerts tables, so the queue's refresh does not load every old incident."""
+    from sqlalchemy import func, select
+
+    from alerts.models import Incident
+    from pipeline.statedb import engine_for, session_factory
+
+    units = sorted(who.subtree)
+    with session_factory(engine_for(ctx))() as s:
+        counts = dict(s.execute(select(Incident.status, func.count()).where(Incident.unit_id.in_(units))
+                                .group_by(Incident.status)).all())
+        topics = s.execute(select(Incident.topic, func.max(Incident.topic_name)).where(Incident.unit_id.in_(units))
+                           .group_by(Incident.topic).order_by(Incident.topic)).all()
+        levels = set(s.scalars(select(Incident.unit_level).where(Incident.unit_id.in_(units)).distinct()))
+    return ({st: int(counts.get(st, 0)) for st in STATUSES}, [(t, n or t) for t, n in topics],
+            sorted(levels))
+
+
 def get_for(ctx: Context, who: Principal, incident_id: str) -> dict:
     if not incident_id.isdigit() or len(incident_id) > 18:
         raise NotFound(incident_id)

@@ -141,10 +141,8 @@ def _queue(request: Request, who: Principal, status: str, topic: str, level: str
     status = status if status in ("active", "all", *incidents.STATUSES) else "active"
     rows = incidents.list_for(ctx, who, status=status, topic=topic or None, level=level or None,
                               severity=severity or None, unit=unit or None)
-    everything = incidents.list_for(ctx, who, status="all", limit=2000)
-    counts = {s: sum(1 for i in everything if i["status"] == s) for s in incidents.STATUSES}
-    topics = sorted({(i["topic"], i.get("topic_name") or i["topic"]) for i in everything if i.get("topic")})
-    levels = [lv for lv in LEVEL_LABELS if any(i.get("level") == lv for i in everything)]
+    counts, topics, present = incidents.summary_for(ctx, who)
+    levels = [lv for lv in LEVEL_LABELS if lv in present]
     return {"incidents": rows, "counts": counts, "topics": topics, "levels": levels,
             "filters": {"status": status, "topic": topic, "level": level, "severity": severity, "unit": unit},
             "units": who.units_in_scope()}
