@@ -28,9 +28,9 @@ COMMAND_MODULES = [
     "classifiers.cli",
     "alerts.cli",
     "crawlers.cli",
-
     "pipeline.scheduler.cli",
     "pipeline.briefing.cli",
+    "console.cli",
 ]
 
 console = Console()

@@ -166,6 +166,15 @@ class BriefingSettings(_Section):
 class ConsoleSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 8000
+    secret_key: str | None = None  # signs cookies; default: generated into data_dir/console-secret.key
+    secure_cookies: Literal["auto", "always", "never"] = "auto"  # auto: Secure when served over https
+    trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-Proto/For uvicorn believes
+    session_idle_minutes: int = Field(default=720, ge=5)
+    session_max_hours: int = Field(default=168, ge=1)
+    max_failed_logins: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    min_password_length: int = Field(default=10, ge=8)
+    refresh_seconds: int = Field(default=30, ge=2)  # live refresh of the incident queue
 
 
 class CrawlSettings(_Section):
