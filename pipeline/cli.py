@@ -27,6 +27,10 @@ COMMAND_MODULES = [
     "pipeline.store.cli",
     "classifiers.cli",
     "alerts.cli",
+    "crawlers.cli",
+    "pipeline.scheduler.cli",
+    "pipeline.briefing.cli",
+    "console.cli",
 ]
 
 console = Console()

@@ -14,5 +14,12 @@ $Y stats --by platform
 echo "== 话题与情感 topics and sentiment (classified during ingest; model trained on first use from data/corpus)"
 $Y stats --by topic --by sentiment
 echo '{"content":"公司拖欠工资三个月了，老板还在画大饼，打工人太难了[怒]"}' | $Y classify --explain
+echo "== 预警 alerts: evaluate as of the newest sample post, then the open incidents"
+$Y alerts evaluate --at latest
+$Y alerts list --status open
+
+echo "== 舆情周报 weekly briefing of the newest week in the sample (.docx, .html, .md, charts)"
+$Y briefing weekly --week latest
 echo
 echo "结果在 results are in: $YUQING_DATA_DIR"
+echo "周报在 the briefing is in: $YUQING_DATA_DIR/briefings/ (open the .docx and the .html; yuqing briefing list)"
