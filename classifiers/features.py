@@ -78,8 +78,9 @@ class Prepare(TransformerMixin, BaseEstimator):
         return [x if isinstance(x, Doc) else prepare_text(x, m) for x in X]
 
 
-def _negated(tokens: list[str]) -> list[str]:
-    out: list[str] = []
+def negation_scope(tokens: list[str]):
+    """``(token, negated)`` for each token that is neither a negator nor a clause end; a token is
+    negated when it is one of the two after a negator (不/没/别…) within the same clause."""
     scope = 0
     for tok in tokens:
         if tok in NEGATORS:
@@ -88,10 +89,13 @@ def _negated(tokens: list[str]) -> list[str]:
         if tok in _CLAUSE_END:
             scope = 0
             continue
+        yield tok, scope > 0
         if scope:
-            out.append("非:" + tok)
             scope -= 1
-    return out
+
+
+def _negated(tokens: list[str]) -> list[str]:
+    return ["非:" + tok for tok, negated in negation_scope(tokens) if negated]
 
 
 _BIGRAM = "{} {}".format
@@ -155,23 +159,12 @@ def lexicon_cues(tokens: list[str]) -> list[str]:
     (and for one-token negations such as 不满意)."""
     lex = sentiment_lexicon()
     out: list[str] = []
-    negate = 0
-    for tok in tokens:
-        if tok in NEGATORS:
-            negate = 2
-            continue
-        if tok in _CLAUSE_END:
-            negate = 0
-            continue
+    for tok, negated in negation_scope(tokens):
         sign = lex.get(tok)
         if sign is None and len(tok) > 1 and tok[0] in "不没" and tok[1:] in lex:
             sign = -lex[tok[1:]]
         if sign is not None:
-            if negate:
-                sign = -sign
-            out.append("lex:+" if sign > 0 else "lex:-")
-        if negate:
-            negate -= 1
+            out.append("lex:+" if (sign > 0) != negated else "lex:-")
     return out
 
 
