@@ -48,6 +48,8 @@ def train(click_ctx, data: tuple[Path, ...], cv: str, as_json: bool) -> None:
                             log_fn=lambda m: err_console.print(f"[dim]{m}[/]"))
     except (CorpusError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    model.card["trained_by"] = "yuqing train"
+    model.card["training_paths"] = [str(p) for p in data] or ["data/corpus"]
     directory = model_dir(ctx)
     save_model(model, directory)
     card = model.card

@@ -50,6 +50,7 @@ HEADS = ("topics", "sentiment")
 CARD = "metrics.json"
 #: cross-validation when training on first use: the model card then has honest per-label metrics
 FIRST_USE_CV = "group"
+FIRST_USE = "first use"
 
 
 class ModelError(RuntimeError):
@@ -169,12 +170,23 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
     from filelock import FileLock
 
     directory = model_dir(ctx)
+    version = data_version(corpus_files(), load_taxonomy(ctx))
     if (directory / "topics.skops").exists():
-        return load_model(directory)
+        model = load_model(directory)
+        if model.card.get("data_version") == version or not train_if_missing:
+            return model
+        if model.card.get("trained_by") != FIRST_USE:
+            log.warning("classifier model in %s was trained on data version %s, the shipped corpus is now %s: "
+                        "run `yuqing train` to update it", directory, model.card.get("data_version"), version)
+            return model
+        # trained on first use from an older corpus/taxonomy/code: replace it the same way
+        log.warning("classifier model in %s is from data version %s, the shipped corpus is now %s: retraining",
+                    directory, model.card.get("data_version"), version)
+        for head in HEADS:
+            (directory / f"{head}.skops").unlink(missing_ok=True)
     if not train_if_missing:
         raise ModelError(f"{directory}: no saved model (run `yuqing train`)")
     directory.mkdir(parents=True, exist_ok=True)
-    version = data_version(corpus_files(), load_taxonomy(ctx))
     try:
         cached = cache_dir() / version
     except (OSError, ModelError) as exc:
@@ -190,6 +202,7 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
             return load_model(directory)
         log.warning("no classifier model in %s: training one from the shipped corpus (first use)", directory)
         model = train(cv=FIRST_USE_CV, taxonomy=load_taxonomy(ctx))
+        model.card["trained_by"] = FIRST_USE
         model.card["note"] = "trained on first use; `yuqing train` retrains and prints the metrics"
         save_model(model, directory)
         if cached:

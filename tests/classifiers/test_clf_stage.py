@@ -49,3 +49,17 @@ def test_model_is_trained_on_first_use_and_cached(ctx):
     assert again.card["trained_at"] == model.card["trained_at"]
     pred = again.predict(["公司不给交社保，五险一金都没有"])[0]
     assert "social_insurance" in pred.topics
+
+
+def test_stale_first_use_model_is_replaced_but_a_trained_one_is_kept(model_ctx, caplog):
+    d = model_dir(model_ctx)
+    card = json.loads((d / "metrics.json").read_text(encoding="utf-8"))
+    card["trained_by"] = "yuqing train"
+    (d / "metrics.json").write_text(json.dumps(card), encoding="utf-8")
+    kept = get_model(model_ctx)  # the small test model, from another data version: kept, warned
+    assert kept.card["data_version"] == "test-small" and "run `yuqing train`" in caplog.text
+    card["trained_by"] = "first use"
+    (d / "metrics.json").write_text(json.dumps(card), encoding="utf-8")
+    fresh = get_model(model_ctx)  # replaced by the shipped-corpus model (from the cache)
+    assert fresh.card["data_version"] != "test-small" and fresh.card["n_train"] >= 1000
+    assert json.loads((d / "metrics.json").read_text(encoding="utf-8"))["data_version"] == fresh.card["data_version"]
