@@ -51,6 +51,7 @@ CARD = "metrics.json"
 #: cross-validation when training on first use: the model card then has honest per-label metrics
 FIRST_USE_CV = "group"
 FIRST_USE = "first use"
+CACHE_KEEP = 3  # cached first-use models kept (one per data version)
 
 
 class ModelError(RuntimeError):
@@ -208,6 +209,15 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
         if cached:
             try:
                 _copy_model(directory, cached)
+                _prune_cache(cached.parent, keep=CACHE_KEEP)
             except OSError as exc:
                 log.warning("could not cache the model in %s: %s", cached, exc)
         return model
+
+
+def _prune_cache(root: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently written cached models."""
+    models = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+        (root / f"{old.name}.lock").unlink(missing_ok=True)

@@ -33,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+import emoji
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 USER_DICT = DATA_DIR / "dict" / "userdict.txt"
 STOP_WORDS = DATA_DIR / "dict" / "stopwords.txt"
@@ -197,8 +199,8 @@ def _keep(token: str) -> str | None:
     if any(ch.isalnum() for ch in token):
         return token
     stripped = token.translate(_DROP_IN_EMOJI)
-    if stripped and unicodedata.category(stripped[0]) == "So":
-        return stripped  # emoji and pictographs
+    if stripped and (emoji.is_emoji(stripped) or unicodedata.category(stripped[0]) == "So"):
+        return stripped  # emoji (the emoji package's list) and other pictographs
     return None
 
 
