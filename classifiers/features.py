@@ -1,18 +1,23 @@
 """Feature extraction for the classifier pipelines — every callable here is module-level or a small
 class with plain attributes, so fitted pipelines pickle and round-trip through skops.
 
-A pipeline starts with :class:`Prepare`, which turns raw texts into :class:`Doc` tuples once
+A pipeline starts with :class:`Prepare`, which turns raw texts into :class:`Doc` objects once
 (cleaned, normalised, segmented by :func:`classifiers.tokenizer.analyze`). The vectorisers then read
-the tokens through analyzers:
+them through analyzers:
 
 * :class:`WordAnalyzer` — word unigrams and bigrams; optionally without stop words (topics) and
-  with negation scope marks (sentiment: the token after 不/没/别/未/无… within a clause also appears
-  as ``非:token``, so "不满意" and "满意" pull apart even when segmented "不 满意").
-* :class:`CharAnalyzer` — character n-grams of the token stream joined without spaces: robust to
-  segmentation errors, unseen words and slang spelt several ways.
-* :class:`CueAnalyzer` — a few sentiment cues as tokens: sarcasm (praise words next to a negative
-  emoticon or 呵呵, scare quotes around praise such as “良心”企业), rhetorical questions, emphatic
-  punctuation, adversatives (但是/可是/却: the stance after them wins).
+  with negation scope marks (sentiment: the two tokens after 不/没/别/未/无… within a clause also
+  appear as ``非:token``, so "不满意" and "满意" pull apart even when segmented "不 满意").
+* :class:`CharAnalyzer` — character n-grams of the tokens joined without spaces: robust to
+  segmentation errors, unseen words and slang spelt several ways. Cached on the :class:`Doc`, so the
+  second head reuses the first head's list.
+* :class:`CueAnalyzer` — sentiment cues as tokens: hits of our sentiment lexicon
+  (``data/dict/sentiment.txt``) as ``lex:+``/``lex:-`` with the sign flipped under a negation;
+  sarcasm (praise words next to a negative emoticon or 呵呵, scare quotes around praise such as
+  “良心”企业); rhetorical questions and emphatic punctuation; the clause after an adversative
+  (但是/可是/却: the stance after them usually wins).
+* :class:`KeywordAnalyzer` — ``kw:<topic>`` for taxonomy keywords found in the text (Aho-Corasick).
+  Measured worse across writers, so not in the default pipelines (kept for experiments).
 
 Because :class:`Prepare` is the same in both heads, the classifier segments a batch once and feeds
 the prepared docs to both heads' remaining steps (see :meth:`classifiers.model.Model.predict`).

@@ -65,6 +65,7 @@ def test_evaluate_json_keys(model_ctx, small_data_file, tmp_path, cli):
     assert sum(map(sum, rep["sentiment"]["confusion"]["matrix"])) == n
     # in-sample on the training slice the model must be far better than chance
     assert rep["topics"]["micro_f1"] > 0.6 and rep["sentiment"]["accuracy"] > 0.6
+    assert rep["in_sample_files"] == []
     # sentiment-only data is scored on sentiment only; text output renders
     only = tmp_path / "senti.jsonl"
     only.write_text('{"content": "太开心了，工资涨了😊", "sentiment": "positive"}\n', encoding="utf-8")
