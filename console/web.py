@@ -264,7 +264,9 @@ def dashboard_page(request: Request, who: PageUser, range: str = "7d", unit: str
     unit = unit or who.unit_id
     if range not in queries.RANGES:
         range = "7d"
-    d = queries.dashboard(who, lambda fn: store_call(request, fn), range_key=range, unit_id=unit, now=_now())
+    d = queries.dashboard(who, lambda fn: store_call(request, fn), range_key=range, unit_id=unit, now=_now(),
+                          cache_key=(str(ctx.data_dir.resolve()), ctx.settings.store.backend,
+                                     ctx.settings.store.elasticsearch.index_prefix))
     fmt = {"1h": "%H时", "6h": "%d日%H时", "1d": "%m-%d"}[d.interval]
     names = topic_labels(request)
     org = get_org(request)
