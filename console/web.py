@@ -16,6 +16,7 @@ from console.deps import (
     check_form_csrf,
     clear_session_cookie,
     client_ip,
+    cookie_secure,
     current_principal,
     get_ctx,
     get_org,
@@ -51,7 +52,7 @@ def _login_page(request: Request, next_url: str, error: str = "", username: str 
     response = render(request, "login.html", {"next": next_url, "error": error, "username": username,
                                               "login_token": token}, status_code=status)
     response.set_cookie(LOGIN_COOKIE, nonce, max_age=7200, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/login")
+                        secure=cookie_secure(request), path="/login")
     return response
 
 

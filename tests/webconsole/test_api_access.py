@@ -188,3 +188,13 @@ def test_briefings_of_another_subtree_cannot_be_listed_or_downloaded(console_wor
         assert client.get(f"/api/briefings/{probe}").status_code in (403, 404)
     upper, _ = login_client(console_server.url, "chaowai")
     assert {e["unit_id"] for e in upper.get("/api/briefings").json()} == {COMMUNITY, SIBLING}
+
+
+def test_sign_in_needs_a_json_body_and_never_echoes_the_password(console_world, console_server):
+    """A cross-site form can post text/plain but not application/json: such a sign-in is refused."""
+    body = '{"username": "fangcaodi", "password": "Duty-Pass-2026"}'
+    resp = httpx.post(console_server.url + "/api/session", content=body, headers={"content-type": "text/plain"})
+    assert resp.status_code == 422 and "set-cookie" not in resp.headers
+    assert "Duty-Pass-2026" not in resp.text
+    resp = httpx.post(console_server.url + "/api/session", json={"username": "fangcaodi", "password": 123})
+    assert resp.status_code == 422 and "123" not in resp.text
