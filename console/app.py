@@ -65,6 +65,8 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired):
+        if request.headers.get("x-requested-with") == "fetch":  # the queue's refresh: let the page reload
+            return JSONResponse({"detail": "未登录或会话已过期"}, status_code=401)
         return RedirectResponse(login_url(exc.next_url), status_code=303)
 
     @app.exception_handler(AccessDenied)

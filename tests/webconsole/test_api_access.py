@@ -85,6 +85,9 @@ def test_pages_redirect_to_sign_in_and_back(console_world, console_server):
         resp = httpx.get(console_server.url + path, cookies={SESSION_COOKIE: "forged"})
         assert resp.status_code == 303
         assert resp.headers["location"].startswith("/login?next=")
+    # the queue's background refresh gets a 401 (and reloads into the sign-in page), not the login HTML
+    resp = httpx.get(console_server.url + "/incidents/rows", headers={"X-Requested-With": "fetch"})
+    assert resp.status_code == 401
     resp = httpx.post(f"{console_server.url}/incidents/{mine}/acknowledge", data={"note": "x"})
     assert resp.status_code == 303 and resp.headers["location"].startswith("/login")
     assert _status(console_world, COMMUNITY) == "open"
