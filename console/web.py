@@ -191,6 +191,9 @@ def _detail_data(request: Request, who: Principal, incident_id: str) -> dict:
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_detail(request: Request, who: PageUser, incident_id: str, done: str = ""):
     data = _detail_data(request, who, incident_id)
+    if not done:  # the redirect after an action is not a second view
+        audit.record(get_ctx(request), who.username, "incident.view", unit_id=who.unit_id,
+                     target=f"incident:{incident_id}", ip=client_ip(request))
     return render(request, "incident.html", {"nav": "incidents", "done": done, "error": "", **data})
 
 
