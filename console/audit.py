@@ -1,10 +1,10 @@
 """The audit log: who did what, when, from where, and whether it was allowed.
 
 Actions written by the console: ``login`` (ok or refused, with the reason), ``logout``,
-``incident.view`` (the detail page), ``incident.acknowledge|resolve|reopen``, ``access.denied`` (an incident, briefing or unit outside the
-caller's subtree, or a role without the right), ``csrf.rejected``, ``search``, ``search.export``,
-``briefing.download``;
-by the CLI: ``user.add|disable|enable|reset-password``.
+``incident.view`` (the detail page), ``incident.acknowledge|resolve|reopen``, ``access.denied``
+(an incident, briefing or unit outside the caller's subtree, or a role without the right),
+``csrf.rejected``, ``search``, ``search.export``, ``briefing.download``; by the CLI:
+``user.add|disable|enable|reset-password``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from console.models import AuditEntry
 from pipeline.context import Context
 
 ACTION_LABELS = {
-    "login": "登录", "logout": "退出", "incident.view": "查看事件", "incident.acknowledge": "确认事件", "incident.resolve": "办结事件",
-    "incident.reopen": "重新打开", "access.denied": "越权访问被拒", "csrf.rejected": "CSRF 校验失败",
-    "search": "检索", "search.export": "导出检索结果", "briefing.download": "下载周报", "user.add": "新建账号", "user.disable": "停用账号",
-    "user.enable": "启用账号", "user.reset-password": "重置密码",
+    "login": "登录", "logout": "退出", "incident.view": "查看事件", "incident.acknowledge": "确认事件",
+    "incident.resolve": "处置完毕", "incident.reopen": "重新打开", "access.denied": "越权访问被拒",
+    "csrf.rejected": "CSRF 校验失败", "search": "检索", "search.export": "导出检索结果",
+    "briefing.download": "下载周报", "user.add": "新建账号", "user.disable": "停用账号", "user.enable": "启用账号",
+    "user.reset-password": "重置密码",
 }
 
 
