@@ -76,7 +76,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     result = accounts.authenticate(ctx, username, password)
     unit = result.account.unit_id if result.account else ""
     if not result.ok:
-        audit.record(ctx, username or "-", "login", unit_id=unit, ok=False, ip=ip, detail=result.reason)
+        audit.sign_in_refused(ctx, username, result, ip, "/login")
         if result.reason == "locked":
             minutes = ctx.settings.console.lockout_minutes
             msg = f"密码错误次数过多，账号已临时锁定，请 {minutes} 分钟后再试或联系管理员。"
@@ -88,6 +88,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     if principal_for(result.account, "", get_org(request)) is None:
         audit.record(ctx, username, "login", unit_id=unit, ok=False, ip=ip, detail="unit not in org")
         return _login_page(request, next_url, "账号所属单位已不在组织架构中，请联系管理员。", username, status=403)
+    end_session(ctx, request.cookies.get(SESSION_COOKIE))  # never carry an old session over a sign-in
     token, info = create_session(ctx, result.account, ip, request.headers.get("user-agent", ""))
     audit.record(ctx, username, "login", unit_id=unit, ip=ip)
     response = RedirectResponse(next_url, status_code=303)

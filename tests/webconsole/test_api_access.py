@@ -201,3 +201,22 @@ def test_sign_in_needs_a_json_body_and_never_echoes_the_password(console_world, 
     assert "Duty-Pass-2026" not in resp.text
     resp = httpx.post(console_server.url + "/api/session", json={"username": "fangcaodi", "password": 123})
     assert resp.status_code == 422 and "123" not in resp.text
+
+
+def test_lockout_tells_the_admins_and_is_audited(console_world, console_server):
+    from sqlalchemy import select
+
+    from alerts.models import OutboxMessage
+    from pipeline.statedb import engine_for, session_factory
+
+    limit = console_world.ctx.settings.console.max_failed_logins
+    codes = [httpx.post(console_server.url + "/api/session", json={"username": "fangcaodi", "password": f"guess-{i}"}
+                        ).status_code for i in range(limit + 1)]
+    assert codes == [401] * (limit + 1)
+    locked = httpx.post(console_server.url + "/api/session", json={"username": "fangcaodi", "password": "Duty-Pass-2026"})
+    assert locked.status_code == 401 and "锁定" in locked.json()["detail"]
+    with session_factory(engine_for(console_world.ctx))() as s:
+        subjects = [m.subject for m in s.scalars(select(OutboxMessage))]
+    assert sum("fangcaodi" in x and "锁定" in x for x in subjects) >= 1
+    reasons = [e.detail for e in audit.entries(console_world.ctx, username="fangcaodi", action="login")]
+    assert reasons.count("locked") >= 2 and reasons.count("bad_password") == limit - 1
