@@ -152,9 +152,9 @@ def _queue(request: Request, who: Principal, status: str, topic: str, level: str
 
 @router.get("/incidents", response_class=HTMLResponse)
 def incident_queue(request: Request, who: PageUser, status: str = "active", topic: str = "", level: str = "",
-                   severity: str = "", unit: str = ""):
-    return render(request, "incidents.html",
-                  {"nav": "incidents", **_queue(request, who, status, topic, level, severity, unit)})
+                   severity: str = "", unit: str = "", done: str = "", id: str = ""):
+    return render(request, "incidents.html", {"nav": "incidents", "done": done, "done_id": id,
+                                              **_queue(request, who, status, topic, level, severity, unit)})
 
 
 @router.get("/incidents/rows", response_class=HTMLResponse)
@@ -200,7 +200,7 @@ def incident_detail(request: Request, who: PageUser, incident_id: str, done: str
 
 @router.post("/incidents/{incident_id}/{action}")
 def incident_action(request: Request, who: PageUser, incident_id: str, action: str, note: str = Form(""),
-                    csrf_token: str = Form("")):
+                    csrf_token: str = Form(""), next: str = Form("")):
     check_form_csrf(request, who, csrf_token)
     ctx = get_ctx(request)
     try:
@@ -211,6 +211,8 @@ def incident_action(request: Request, who: PageUser, incident_id: str, action: s
                       status_code=409)
     audit.record(ctx, who.username, f"incident.{action}", unit_id=who.unit_id, target=f"incident:{incident_id}",
                  ip=client_ip(request), detail=note[:2000])
+    if next == "/incidents":  # the queue's one-click acknowledge goes back to the queue
+        return RedirectResponse(f"/incidents?done={action}&id={incident_id}", status_code=303)
     return RedirectResponse(f"/incidents/{incident_id}?done={action}", status_code=303)
 
 
