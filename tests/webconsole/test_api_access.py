@@ -136,6 +136,9 @@ def test_analyst_reads_but_cannot_act(console_world, console_server):
     resp = client.post(f"/api/incidents/{mine}/acknowledge", json={}, headers={"X-CSRF-Token": csrf})
     assert resp.status_code == 403
     assert client.get("/api/audit").status_code == 403
+    queue, detail = client.get("/incidents"), client.get(f"/incidents/{mine}")
+    assert "quick-ack" not in queue.text and "/acknowledge" not in detail.text  # no buttons it may not use
+    assert client.post(f"/incidents/{mine}/acknowledge", data={"csrf_token": csrf}).status_code == 403
     assert _status(console_world, COMMUNITY) == "open"
 
 
