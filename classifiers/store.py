@@ -95,9 +95,16 @@ def load_model(directory: Path) -> Model:
             heads[head] = sio.load(path, trusted=untrusted)
         except Exception as exc:
             raise ModelError(f"{path}: cannot be loaded ({exc}); retrain with `yuqing train`") from exc
-    card_path = directory / CARD
-    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-    return Model(topics=heads["topics"], sentiment=heads["sentiment"], card=card)
+    return Model(topics=heads["topics"], sentiment=heads["sentiment"], card=_read_card(directory))
+
+
+def _read_card(directory: Path) -> dict:
+    path = directory / CARD
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (ValueError, OSError) as exc:
+        log.warning("%s: unreadable model card (%s)", path, exc)
+        return {}
 
 
 def _versions() -> dict:
@@ -173,7 +180,17 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
     directory = model_dir(ctx)
     version = data_version(corpus_files(), load_taxonomy(ctx))
     if (directory / "topics.skops").exists():
-        model = load_model(directory)
+        try:
+            model = load_model(directory)
+        except ModelError as exc:
+            card = _read_card(directory)
+            if card.get("trained_by") != FIRST_USE or not train_if_missing:
+                raise
+            # our own first-use model is damaged (e.g. a disk error): rebuild it the same way
+            log.warning("%s; retraining the first-use model", exc)
+            for head in HEADS:
+                (directory / f"{head}.skops").unlink(missing_ok=True)
+            return get_model(ctx)
         if model.card.get("data_version") == version or not train_if_missing:
             return model
         if model.card.get("trained_by") != FIRST_USE:
