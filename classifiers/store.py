@@ -11,7 +11,9 @@ Loading checks every type in the files against :data:`TRUSTED_TYPES` (skops trus
 numpy and scipy itself); any other type refuses the load with the names of the types, so a
 tampered file cannot make us import arbitrary code. :func:`get_model` loads the saved model or, if
 there is none, trains one from the shipped corpus (``data/corpus``) — "trained on first use" — under
-a file lock so two processes never train at once.
+a file lock so two processes never train at once. A first-use model that is stale (older corpus,
+taxonomy or model code) or damaged is rebuilt the same way; a model trained with ``yuqing train``
+is never replaced behind the user's back (stale: a warning; damaged: :class:`ModelError`).
 """
 
 from __future__ import annotations
