@@ -219,6 +219,48 @@ def _headline_of(post) -> str:
     return first[:cut] if cut >= 8 else first[:31] + "…"
 
 
+#: how alike two clusters' words must be to be one event: about the same specific place (an
+#: enterprise or community named in both) little overlap suffices; otherwise much
+SAME_PLACE_JACCARD, SAME_AREA_JACCARD, SAME_TOPIC_JACCARD = 0.08, 0.2, 0.35
+EVENT_SPAN = timedelta(days=3)
+
+
+def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
+    """Merge near-duplicate clusters into events: clusters about the same specific unit (not the
+    district) with compatible topics and some shared words, or with the same topic and much shared
+    wording, starting within three days of each other. Compares each cluster with the seed (largest
+    cluster) of every candidate event in its unit's (or topic's) bucket only."""
+    root = labels.org.root.id if labels.org is not None else None
+    buckets: dict[tuple, list[dict]] = defaultdict(list)
+    merged: list[dict] = []
+    for g in sorted(groups, key=lambda g: (-len(g["posts"]), g["first"])):
+        specific = g["unit"] if g["unit"] and g["unit"] != root else None
+        key = ("unit", specific) if specific else ("topic", g["topic"])
+        target = None
+        for m in buckets[key]:
+            if abs(g["first"] - m["first"]) > EVENT_SPAN:
+                continue
+            if g["topic"] and m["topic"] and g["topic"] != m["topic"]:
+                continue
+            overlap = _jaccard(g["tokens"], m["tokens"])
+            if not specific:
+                needed = SAME_TOPIC_JACCARD
+            elif labels.level(specific) in ("enterprise", "community"):
+                needed = SAME_PLACE_JACCARD
+            else:
+                needed = SAME_AREA_JACCARD
+            if overlap >= needed and (specific or g["topic"]):
+                target = m
+                break
+        if target is None:
+            g["seed_posts"] = list(g["posts"])
+            buckets[key].append(g)
+            merged.append(g)
+        else:
+            target["posts"].extend(g["posts"])
+    return merged
+
+
 def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, top: int,
             min_posts: int, tz) -> list[dict[str, Any]]:
     clusters: dict[str, list] = defaultdict(list)
@@ -226,27 +268,19 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
         clusters[post.cluster].append(post)
     if not clusters:
         return []
-    # one group a near-duplicate cluster, keyed by its main topic and unit
+    # once posts are classified, a story nobody tagged with a topic is not a 重点舆情 (cats, shopping)
+    if any(p.topics for posts in clusters.values() for p in posts):
+        clusters = {cid: posts for cid, posts in clusters.items() if any(p.topics for p in posts)}
+    # one group a near-duplicate cluster, with its main topic, most specific unit, words and time
     groups = []
     for cid, posts in clusters.items():
         root = next((p for p in posts if p.id == cid), None) or posts[0]
         topics = Counter(t for p in posts for t in p.topics)
         units = Counter(u for p in posts for u in p.org_units)
         groups.append({"posts": list(posts), "topic": topics.most_common(1)[0][0] if topics else None,
-                       "unit": units.most_common(1)[0][0] if units else None, "tokens": _tokens(root.text)})
-    # merge clusters about the same thing: same topic and unit, overlapping words
-    groups.sort(key=lambda g: -len(g["posts"]))
-    merged: list[dict] = []
-    for g in groups:
-        for m in merged:
-            if (g["topic"] and g["topic"] == m["topic"] and g["unit"] == m["unit"]
-                    and _jaccard(g["tokens"], m["tokens"]) >= 0.2):
-                m["posts"].extend(g["posts"])
-                m["tokens"] |= g["tokens"]
-                break
-        else:
-            merged.append(g)
-
+                       "unit": units.most_common(1)[0][0] if units else None, "tokens": _tokens(root.text),
+                       "first": min(p.published_at for p in posts)})
+    merged = _merge_related(groups, labels)
     def score(g):
         n = len(g["posts"])
         negative = sum(1 for p in g["posts"] if p.sentiment and p.sentiment.label == "negative")
