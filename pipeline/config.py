@@ -166,11 +166,35 @@ class BriefingSettings(_Section):
 class ConsoleSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 8000
+    secret_key: str | None = None  # signs cookies; default: generated into data_dir/console-secret.key
+    secure_cookies: Literal["auto", "always", "never"] = "auto"  # auto: Secure when served over https
+    trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-Proto/For uvicorn believes
+    session_idle_minutes: int = Field(default=720, ge=5)
+    session_max_hours: int = Field(default=168, ge=1)
+    max_failed_logins: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    min_password_length: int = Field(default=10, ge=8)
+    refresh_seconds: int = Field(default=30, ge=2)  # live refresh of the incident queue
 
 
 class CrawlSettings(_Section):
-    cookies_file: str | None = None
-    proxies_file: str | None = None
+    """Crawling (crawlers/): credentials come from files or env vars named here, never from code."""
+
+    cookies_file: str | None = None       # YAML/JSON {pool: ["k=v; k2=v2", ...]}; relative to config dir
+    cookies_env: str = "YUQING_CRAWL_COOKIES"   # env var holding such a file's path or its JSON
+    proxies_file: str | None = None       # one proxy URL a line (# comments); relative to config dir
+    proxies_env: str = "YUQING_CRAWL_PROXIES"   # env var: comma-separated proxy URLs
+    user_agent: str = ("Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/120.0 Mobile Safari/537.36")
+    pause_minutes: float = Field(default=30, gt=0)      # first pause after a ban; doubles each time
+    max_pause_hours: float = Field(default=24, gt=0)
+    stale_factor: float = Field(default=3, ge=1)        # stale: no success for this many intervals
+    stale_min_hours: float = Field(default=2, ge=0)
+    alert_error_rate: float = Field(default=0.5, ge=0, le=1)  # over the last health_window runs
+    health_window: int = Field(default=10, ge=1)
+    ingest_batch_size: int = Field(default=200, ge=1)
+    history: int = Field(default=50, ge=1)              # runs kept per source
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 class Settings(_Section):
