@@ -219,8 +219,9 @@ def _headline_of(post) -> str:
     return first[:cut] if cut >= 8 else first[:31] + "…"
 
 
-#: how alike two clusters' words must be to be one event: about the same specific place (an
-#: enterprise or community named in both) little overlap suffices; otherwise much
+#: how alike two clusters' words must be to be one event: about the same workplace (an enterprise
+#: or community) with the same topic, no overlap is needed and little without one; about the same
+#: subdistrict some; about nothing more specific than a topic, much
 SAME_PLACE_JACCARD, SAME_AREA_JACCARD, SAME_TOPIC_JACCARD = 0.08, 0.2, 0.35
 EVENT_SPAN = timedelta(days=3)
 
@@ -246,7 +247,8 @@ def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
             if not specific:
                 needed = SAME_TOPIC_JACCARD
             elif labels.level(specific) in ("enterprise", "community"):
-                needed = SAME_PLACE_JACCARD
+                # one workplace, one topic, within days: the same matter, however worded
+                needed = 0.0 if g["topic"] and g["topic"] == m["topic"] else SAME_PLACE_JACCARD
             else:
                 needed = SAME_AREA_JACCARD
             if overlap >= needed and (specific or g["topic"]):

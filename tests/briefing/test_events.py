@@ -24,8 +24,8 @@ def _post(n, text, unit_path, at, topic="wage_arrears"):
 def test_a_burst_about_one_enterprise_is_one_event(ctx):
     posts = [_post(i, text, PATH, T + timedelta(minutes=20 * i)) for i, text in enumerate(BURST)]
     # same enterprise, same topic, but a week-old story: a separate matter
-    posts.append(_post(10, "瑞丰制衣食堂的饭菜涨价了，工友们有意见", PATH, T - timedelta(days=3, hours=1), "welfare"))
-    posts.append(_post(11, "瑞丰制衣食堂的饭菜又涨价了，大家吃不起", PATH, T - timedelta(days=3), "welfare"))
+    posts.append(_post(10, "瑞丰制衣食堂的饭菜涨价了，工友们有意见", PATH, T - timedelta(days=3, hours=1), "pay_benefits"))
+    posts.append(_post(11, "瑞丰制衣食堂的饭菜又涨价了，大家吃不起", PATH, T - timedelta(days=3), "pay_benefits"))
     # another area's unrelated wage complaint
     posts.append(_post(12, "望京某公司拖欠保洁员工资，物业说没钱", ["jd-wangjing", "chaoyang"], T))
     posts.append(_post(13, "望京写字楼保洁员工资被拖欠两个月", ["jd-wangjing", "chaoyang"], T + timedelta(hours=1)))
