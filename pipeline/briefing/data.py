@@ -226,6 +226,16 @@ SAME_PLACE_JACCARD, SAME_AREA_JACCARD, SAME_TOPIC_JACCARD = 0.08, 0.2, 0.35
 EVENT_SPAN = timedelta(days=3)
 
 
+_DEPTH = {"enterprise": 3, "community": 2, "subdistrict": 1, "district": 0}
+
+
+def _main_unit(units: Counter, labels: Labels) -> str | None:
+    """The most specific unit a cluster concerns (an enterprise over its area), then the most named."""
+    if not units:
+        return None
+    return max(units, key=lambda u: (_DEPTH.get(labels.level(u) or "", -1), units[u], u))
+
+
 def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
     """Merge near-duplicate clusters into events: clusters about the same specific unit (not the
     district) with compatible topics and some shared words, or with the same topic and much shared
@@ -280,7 +290,7 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
         topics = Counter(t for p in posts for t in p.topics)
         units = Counter(u for p in posts for u in p.org_units)
         groups.append({"posts": list(posts), "topic": topics.most_common(1)[0][0] if topics else None,
-                       "unit": units.most_common(1)[0][0] if units else None, "tokens": _tokens(root.text),
+                       "unit": _main_unit(units, labels), "tokens": _tokens(root.text),
                        "first": min(p.published_at for p in posts)})
     merged = _merge_related(groups, labels)
     def score(g):
@@ -290,7 +300,9 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
         return n + 2 * negative + math.log1p(eng), n
 
     merged.sort(key=lambda g: (-score(g)[0], g["posts"][0].id))
-    chosen = [g for g in merged if len(g["posts"]) >= min_posts][:top] or merged[:min(top, 3)]
+    # stories with several posts first, then single posts that weigh most (negative, much engagement)
+    chosen = [g for g in merged if len(g["posts"]) >= min_posts][:top]
+    chosen += [g for g in merged if len(g["posts"]) < min_posts][:top - len(chosen)]
     events = []
     for g in chosen:
         posts = sorted(g["posts"], key=lambda p: (p.published_at, p.id))
@@ -323,6 +335,7 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
             "platforms": sorted({PLATFORM_NAMES.get(p.platform, p.platform) for p in posts}),
             "topics": [labels.topic(t) for t, _ in topics.most_common(3)],
             "units": [labels.unit(u) for u, _ in units.most_common(4)],
+            "unit_path": sorted({u for p in posts for u in p.org_path}),
             "representatives": reps,
         })
     return events
@@ -432,7 +445,9 @@ def _observations(data: dict[str, Any]) -> dict[str, list[str]]:
                       "做好政策解读和法律援助引导。")
     for u in units["rising"][:2]:
         if u["delta"] >= 3:
-            findings.append(f"{u['name']}舆情量上升明显：{u['posts']}条（上期{u['prev_posts']}条）。")
+            cause = next((e for e in events if e["posts"] > 1 and u["unit"] in e.get("unit_path", [])), None)
+            findings.append(f"{u['name']}舆情量上升明显：{u['posts']}条（上期{u['prev_posts']}条）"
+                            + (f"，主要源于「{cause['title']}」（{cause['posts']}条）。" if cause else "。"))
             advice.append(f"建议{u['name']}主动对接属地企业和职工，核实诉求、就地化解。")
     for e in events:
         if e["ongoing"] and e["negative"]:
