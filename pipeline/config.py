@@ -150,7 +150,6 @@ class BriefingSettings(_Section):
     issuer: str = "朝阳区总工会"
     unit: str | None = None                                     # scope of the scheduled briefing
     top_events: int = Field(default=5, ge=1, le=20)
-    min_event_posts: int = Field(default=2, ge=1)
 
     _cron = field_validator("weekly_cron", "daily_cron")(_check_cron)
 

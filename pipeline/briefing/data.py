@@ -274,7 +274,7 @@ def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
 
 
 def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, top: int,
-            min_posts: int, tz) -> list[dict[str, Any]]:
+            tz) -> list[dict[str, Any]]:
     clusters: dict[str, list] = defaultdict(list)
     for post in store.iter_range(flt):
         clusters[post.cluster].append(post)
@@ -300,15 +300,18 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
         return n + 2 * negative + math.log1p(eng), n
 
     merged.sort(key=lambda g: (-score(g)[0], g["posts"][0].id))
-    # stories with several posts first, then single posts that weigh most (negative, much engagement)
-    chosen = [g for g in merged if len(g["posts"]) >= min_posts][:top]
-    chosen += [g for g in merged if len(g["posts"]) < min_posts][:top - len(chosen)]
+    # ranked by weight: posts, negative posts, engagement (a much-shared lone post can outrank chatter)
+    chosen = merged[:top]
     events = []
     for g in chosen:
         posts = sorted(g["posts"], key=lambda p: (p.published_at, p.id))
         by_weight = sorted(posts, key=lambda p: (-(p.metrics.engagement()), p.dup_of is not None, p.published_at))
         lead = next((p for p in by_weight if p.dup_of is None), by_weight[0])
         title = _headline_of(lead)
+        n_clusters = len({p.cluster for p in posts})
+        if n_clusters >= 3 and g["unit"] and g["topic"] and labels.level(g["unit"]) in ("enterprise", "community"):
+            # many different posts about one workplace: name the matter, not one post
+            title = f"{labels.unit(g['unit'])}{labels.topic(g['topic'])}问题"
         negative = sum(1 for p in posts if p.sentiment and p.sentiment.label == "negative")
         topics = Counter(t for p in posts for t in p.topics)
         units = Counter(u for p in posts for u in p.org_units)
@@ -453,8 +456,13 @@ def _observations(data: dict[str, Any]) -> dict[str, list[str]]:
         if e["ongoing"] and e["negative"]:
             watch.append(f"事件「{e['title']}」至周末仍有新增（{e['posts']}条，负面{e['negative']}条），"
                          "需持续跟踪。")
+    for e in events[:2]:
+        if e["posts"] >= 5 and e["negative_share"] >= 50 and not e["ongoing"]:
+            watch.append(f"「{e['title']}」的后续处置和舆论走向（本期{e['posts']}条，负面{e['negative_share']:g}%）。")
     for t in rising[:2]:
         watch.append(f"话题「{t['name']}」的后续走势。")
+    if inc.get("available") and inc["open"]:
+        watch.append(f"本期尚未办结的{inc['open']}起预警的处置进展。")
     if inc.get("available"):
         if inc["open"]:
             advice.append(f"本期预警尚有{inc['open']}起未办结，请责任单位加快处置并及时反馈。")
@@ -508,7 +516,7 @@ def collect(ctx: Context, period: Period, unit: str | None, labels: Labels) -> d
     data["topics"] = _topics(q, qp, labels, data["overview"]["posts"])
     data["daily"] = _daily(q, period, [t["topic"] for t in data["topics"][:5]])
     data["units"] = _units(q, qp, labels, unit, data["overview"]["posts"])
-    data["events"] = _events(store, flt, labels, period, cfg.top_events, cfg.min_event_posts, ctx.tz)
+    data["events"] = _events(store, flt, labels, period, cfg.top_events, ctx.tz)
     data["incidents"] = _incidents(ctx, labels, period, unit)
     data["overview"]["headline"] = _headline(data, scope_name)
     data["observations"] = _observations(data)
