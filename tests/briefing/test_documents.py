@@ -173,3 +173,17 @@ def test_daily_digest(ctx):
     assert sum(data["daily"]["posts"]) == data["overview"]["posts"] > 0
     doc = Document(out["files"]["docx"])
     assert doc.paragraphs[0].text == "舆情日报" and any(p.text.startswith("六、") for p in doc.paragraphs)
+
+
+def test_unit_briefing_covers_the_units_subtree(ctx):
+    fill(ctx)
+    result = _cli(ctx, "briefing", "weekly", "--week", WEEK, "--unit", "jd-wangjing", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["dir"].endswith(f"{WEEK}-jd-wangjing")
+    data = json.loads((ctx.data_dir / "briefings" / f"{WEEK}-jd-wangjing" / "data.json").read_text(encoding="utf-8"))
+    assert data["scope_name"] == "望京街道总工会" and data["units"]["level_name"] == "社区（村）"
+    html = (ctx.data_dir / "briefings" / f"{WEEK}-jd-wangjing" / f"briefing-{WEEK}-jd-wangjing.html").read_text("utf-8")
+    assert "望京街道总工会网络舆情周报" in html
+    bad = _cli(ctx, "briefing", "weekly", "--week", WEEK, "--unit", "no-such-unit")
+    assert bad.exit_code != 0 and "not in org.yaml" in bad.output
