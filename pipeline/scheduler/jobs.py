@@ -341,16 +341,50 @@ def _briefing(kind: str) -> Work:
             result = builder(ctx, None, cfg.unit, None, now=rt.clock.now())
             recipients = cfg.recipients if kind == "weekly" else (cfg.daily_recipients or cfg.recipients)
             message = f"{result.period.key}: {result.data['overview']['posts']} posts → {result.paths['docx']}"
+            status = "ok"
             if not recipients:
-                return "ok", message + " (no recipients configured, not mailed)"
-            try:
-                mail_briefing(ctx, result, recipients)
-            except MailError as exc:
-                return "failed", f"{message}; mail failed: {exc}"
-            return "ok", f"{message}; mailed to {len(recipients)}"
+                message += " (no recipients configured, not mailed)"
+            else:
+                try:
+                    mail_briefing(ctx, result, recipients)
+                    message += f"; mailed to {len(recipients)}"
+                except MailError as exc:
+                    status, message = "failed", f"{message}; mail failed: {exc}"
+            if kind == "weekly" and cfg.unit_briefings:
+                done, errors = _unit_briefings(ctx, result, rt.clock.now())
+                message += f"; {done} unit briefings mailed"
+                if errors:
+                    status, message = "failed", message + "; " + "; ".join(errors[:5])
+            return status, message
         finally:
             ctx.close()
     return work
+
+
+def _unit_briefings(ctx: Context, district, now: datetime) -> tuple[int, list[str]]:
+    """Each unit one level below the scope that had posts gets its own briefing, mailed to the
+    e-mail addresses of its duty roster. Returns (mailed, errors)."""
+    from pipeline.briefing.build import build, mail_briefing
+    from pipeline.briefing.labels import load_labels
+    from pipeline.briefing.mail import MailError
+
+    labels = load_labels(ctx)
+    if labels.org is None:
+        return 0, ["unit briefings need the union hierarchy (org.yaml)"]
+    done, errors = 0, []
+    for row in district.data["units"]["rows"]:
+        unit = labels.org.get(row["unit"])
+        emails = sorted({o.email for o in getattr(unit, "roster", ()) if o.email}) if unit else []
+        if not row["posts"] or not emails:
+            continue
+        try:
+            result = build(ctx, district.period, row["unit"], None, now=now)
+            mail_briefing(ctx, result, emails)
+            done += 1
+        except (MailError, OSError, ValueError) as exc:
+            errors.append(f"{row['unit']}: {exc}")
+            log.warning("unit briefing failed", extra={"unit": row["unit"], "error": str(exc)})
+    return done, errors
 
 
 def weekly_briefing() -> str:
