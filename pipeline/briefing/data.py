@@ -224,6 +224,7 @@ def _headline_of(post) -> str:
 #: subdistrict some; about nothing more specific than a topic, much
 SAME_PLACE_JACCARD, SAME_AREA_JACCARD, SAME_TOPIC_JACCARD = 0.08, 0.2, 0.35
 EVENT_SPAN = timedelta(days=3)
+COMMON_WORD_SEEDS = 200  # a word in more seeds than this does not make two stories candidates
 
 
 _DEPTH = {"enterprise": 3, "community": 2, "subdistrict": 1, "district": 0}
@@ -239,21 +240,31 @@ def _main_unit(units: Counter, labels: Labels) -> str | None:
 def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
     """Merge near-duplicate clusters into events: clusters about the same specific unit (not the
     district) with compatible topics and some shared words, or with the same topic and much shared
-    wording, starting within three days of each other. Compares each cluster with the seed (largest
-    cluster) of every candidate event in its unit's (or topic's) bucket only."""
+    wording, starting within three days of each other. A cluster is compared with the seed (first,
+    largest cluster) of the events in its unit's bucket, or — by topic — only with seeds sharing
+    one of its less common words (an inverted index keeps a busy week from going quadratic)."""
     root = labels.org.root.id if labels.org is not None else None
     buckets: dict[tuple, list[dict]] = defaultdict(list)
+    word_index: dict[tuple, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     merged: list[dict] = []
     for g in sorted(groups, key=lambda g: (-len(g["posts"]), g["first"])):
         specific = g["unit"] if g["unit"] and g["unit"] != root else None
         key = ("unit", specific) if specific else ("topic", g["topic"])
+        if specific:
+            candidates = buckets[key]
+        elif g["topic"]:
+            index = word_index[key]
+            shared = Counter(i for w in g["tokens"] if len(index.get(w, ())) <= COMMON_WORD_SEEDS
+                             for i in index.get(w, ()))
+            candidates = [buckets[key][i] for i, _ in shared.most_common(20)]
+        else:
+            candidates = []  # neither a specific unit nor a topic: a story of its own
         target = None
-        for m in buckets[key]:
+        for m in candidates:
             if abs(g["first"] - m["first"]) > EVENT_SPAN:
                 continue
             if g["topic"] and m["topic"] and g["topic"] != m["topic"]:
                 continue
-            overlap = _jaccard(g["tokens"], m["tokens"])
             if not specific:
                 needed = SAME_TOPIC_JACCARD
             elif labels.level(specific) in ("enterprise", "community"):
@@ -261,11 +272,13 @@ def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
                 needed = 0.0 if g["topic"] and g["topic"] == m["topic"] else SAME_PLACE_JACCARD
             else:
                 needed = SAME_AREA_JACCARD
-            if overlap >= needed and (specific or g["topic"]):
+            if _jaccard(g["tokens"], m["tokens"]) >= needed:
                 target = m
                 break
         if target is None:
-            g["seed_posts"] = list(g["posts"])
+            if not specific and g["topic"]:
+                for w in g["tokens"]:
+                    word_index[key][w].append(len(buckets[key]))
             buckets[key].append(g)
             merged.append(g)
         else:
