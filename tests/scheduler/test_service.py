@@ -85,9 +85,10 @@ def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, 
                                        "jobs", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["id"]: r for r in json.loads(result.output[result.output.index("["):])}
-    assert rows["crawl:crash-b"]["last_status"] in ("failed", "skipped")   # skipped only on a slow machine
-    assert rows["crawl:good-a"]["last_status"] in ("ok", "skipped")
-    assert rows["crawl:paused-d"]["last_status"] == "paused" and rows["crawl:crash-b"]["runs"]["failed"] >= 3
+    # (skipped on a slow machine; interrupted when submitted just as the daemon stopped)
+    assert rows["crawl:crash-b"]["last_status"] in ("failed", "skipped", "interrupted")
+    assert rows["crawl:good-a"]["last_status"] in ("ok", "skipped", "interrupted")
+    assert rows["crawl:paused-d"]["runs"]["paused"] >= 1 and rows["crawl:crash-b"]["runs"]["failed"] >= 3
     assert rows["crawl:good-a"]["runs"]["ok"] == marker_count(markers, "good-a")
     assert rows["crawl:good-a"]["next_run"] is not None and rows["briefing:weekly"]["next_run"].startswith("2026-11-23T08:00")
 
