@@ -99,6 +99,11 @@ def main() -> None:
         ctx.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if args.store == "es":
+            import httpx
+
+            httpx.delete(f"{args.es_url}/yqbench-briefing-*", params={"expand_wildcards": "all"}, timeout=60)
+            httpx.delete(f"{args.es_url}/_index_template/yqbench-briefing-*", timeout=60)
 
 
 if __name__ == "__main__":

@@ -191,3 +191,24 @@ def _alive(pid: int) -> bool:
             return fh.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_run_missed_beyond_the_grace_time_is_recorded_as_missed(ctx, tmp_path):
+    markers = configure(ctx, tmp_path, [("good-a", 10)])
+    ctx.settings.scheduler.misfire_grace_seconds = 60
+    service, clock = _service(ctx, T0, speed=300)
+    try:
+        run_until(clock, T0 + timedelta(minutes=12))
+    finally:
+        service.stop(grace=10)
+    first = runs(ctx, "crawl:good-a")[0].scheduled_at
+    service, clock = _service(ctx, T0 + timedelta(minutes=45), speed=300)   # down for half an hour
+    try:
+        run_until(clock, T0 + timedelta(minutes=53))
+    finally:
+        service.stop(grace=10)
+    after = [r for r in runs(ctx, "crawl:good-a") if r.scheduled_at > first + timedelta(minutes=10)]
+    # the three missed slots coalesce into the latest, which is past the grace time: recorded, not run
+    assert [(r.scheduled_at - first, r.status) for r in after][:2] == [
+        (timedelta(minutes=40), "missed"), (timedelta(minutes=50), "ok")]
+    assert marker_count(markers, "good-a") == len([r for r in runs(ctx, "crawl:good-a") if r.status == "ok"])
