@@ -11,6 +11,7 @@ source, and records the status, duration and a message.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -55,6 +56,7 @@ class Runtime:
     stopping: threading.Event = field(default_factory=threading.Event)
     children: dict[int, subprocess.Popen] = field(default_factory=dict)
     active: dict[int, str] = field(default_factory=dict)   # run id → job id
+    signalled: set[int] = field(default_factory=set)       # crawl children told to stop at shutdown
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new_context(self) -> Context:
@@ -230,6 +232,7 @@ def stop_children(rt: Runtime, sig: int = signal.SIGTERM) -> int:
     with rt.lock:
         procs = list(rt.children.values())
     for proc in procs:
+        rt.signalled.add(proc.pid)
         try:
             os.killpg(proc.pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -267,8 +270,8 @@ def _run_crawl(rt: Runtime, name: str) -> tuple[str, str]:
             return "ok", _tail(out, lines=3, chars=500)
         if rc == EXIT_PAUSED:
             return "paused", f"source paused (exit 3): {_tail(out)}"
-        if rt.stopping.is_set() and rc < 0:
-            return "interrupted", f"stopped by shutdown (signal {-rc})"
+        if rt.stopping.is_set() and (rc < 0 or proc.pid in rt.signalled):
+            return "interrupted", f"stopped by shutdown (exit code {rc}): {_tail(out, lines=3, chars=300)}"
         return "failed", f"exit code {rc}: {_tail(out)}"
     finally:
         lock.release()
@@ -290,7 +293,9 @@ def _describe(result) -> str:
     for attr in ("summary", "as_dict", "to_dict"):
         fn = getattr(result, attr, None)
         if callable(fn):
-            return str(fn())[:1000]
+            value = fn()
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            return text[:1000]
     return str(result)[:1000]
 
 
