@@ -5,7 +5,7 @@ same thing in the same order. Block kinds:
 
 ``para``    a paragraph (optional bold ``lead`` in front)
 ``sub``     a second-level heading, numbered （一）（二）…
-``table``   ``headers`` + ``rows`` (strings), with an optional ``note``
+``table``   ``headers`` + ``rows`` (strings), with an optional ``note`` and ``widths_cm`` (Word)
 ``image``   a chart by name (``trend``, ``topics``, ``units``, ``sentiment``) and its caption
 ``bullets`` a list of strings
 ``links``   representative posts: ``items`` of {time, platform, text, url}
@@ -180,6 +180,7 @@ def _incidents(data: dict) -> Section:
     s.add("table", headers=["时间", "单位", "话题", "级别", "状态", "升级至", "签收用时（分）"], rows=[
         [r["created"], r["unit"], r["topic"], r["severity"], r["status"], r["escalated_to"],
          "—" if r["ack_minutes"] is None else f"{r['ack_minutes']:g}"] for r in inc["rows"]],
+        widths_cm=[2.8, 3.2, 3.0, 1.2, 1.6, 2.0, 1.8],
         note=None if inc["raised"] <= len(inc["rows"]) else f"仅列出前{len(inc['rows'])}起。")
     return s
 
