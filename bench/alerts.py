@@ -47,7 +47,7 @@ def load(ctx: Context, n_posts: int, batch: int = 5000) -> float:
     org = load_org(ctx)
     sim = Simulator(org, ctx.tz, seed=2026)
     hours = WEEKS * 7 * 24
-    per_hour = n_posts / hours
+    per_hour = n_posts / hours / ((5 + 2 * 0.7) / 7)   # the simulator's weekends run at 0.7
     started = time.perf_counter()
     buf, total = [], 0
     stream = sim.background(AT - timedelta(hours=hours), AT, per_hour=per_hour, enrich=True)
