@@ -76,8 +76,8 @@ def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, a
     for f in report.findings:
         c = f["counts"]
         amount = (f"{c.get('posts')}条/{c.get('expected')}" if f["kind"] == "trend" else f"{c.get('posts')}条")
-        table.add_row(f["unit_name"], f["topic"], "趋势" if f["kind"] == "trend" else "高风险",
-                      SEVERITY_NAMES.get(f["severity"], f["severity"]), amount, f["title"][:60])
+        table.add_row(f["unit_name"], f["topic_name"], "趋势" if f["kind"] == "trend" else "高风险",
+                      SEVERITY_NAMES.get(f["severity"], f["severity"]), amount, f["title"][:40])
     console.print(table if report.findings else f"{title}：未发现异常")
     if not dry_run:
         console.print(f"新立案 {len(report.opened)}，更新 {len(report.updated)}，升级 {len(report.escalated)}，"

@@ -431,6 +431,7 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
     report.timings["high_risk"] = round(time.perf_counter() - t0, 3)
     report.queries = detector.queries + len(candidates) + len({k for r in cfg.high_risk for k in r.keywords})
     report.findings = [{"unit_id": f.unit_id, "unit_name": org.display_name(f.unit_id), "topic": f.topic,
+                        "topic_name": f.topic_name or f.topic,
                         "kind": f.kind, "severity": f.severity, "score": f.score, "title": f.title,
                         "counts": {k: v for k, v in f.counts.items() if k != "windows"}} for f in findings]
     if dry_run:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from alerts.models import SEVERITY_NAMES, iso
-from alerts.org import LEVEL_NAMES
 
 if TYPE_CHECKING:
     from alerts.models import Incident
@@ -42,6 +41,7 @@ class Notice:
     console_url: str
     tz: Any
     at: datetime
+    chain: tuple[str, ...] = ()   # names of the units notified so far, lowest first
 
 
 @dataclass
@@ -87,7 +87,8 @@ def render_notice(notice: Notice) -> Message:
         trend=trend, window_name=_window_name(str(counts.get("window", ""))), growth=_growth(counts),
         severity_name=SEVERITY_NAMES.get(inc.severity, inc.severity), topic_name=inc.topic_name or inc.topic,
         headline=HEADLINES.get(notice.reason, ""), evidence=evidence, rules=rules,
-        level_name=LEVEL_NAMES.get(inc.escalation_level, inc.escalation_level), link=link)
+        link=link,
+        chain="、".join(notice.chain) or inc.escalated_to_name)
     lines = [line for line in text.strip().splitlines()]
     payload = {
         "type": "incident", "reason": notice.reason, "incident_id": inc.id, "unit_id": inc.unit_id,

@@ -382,7 +382,8 @@ class StateStore:
                 continue
             officers = [o for o in unit.roster if o.on_duty(now, self.ctx.tz)] or list(unit.roster)
             notice = Notice(incident=inc, unit=unit, reason=reason, console_url=self.ctx.settings.notify.console_url,
-                            tz=self.ctx.tz, at=now)
+                            tz=self.ctx.tz, at=now,
+                            chain=tuple(self.org.display_name(u) for u in self._frontier(inc)))
             message = render_notice(notice)
             channels: dict[tuple[str, str], list[str]] = {}
             secrets: dict[tuple[str, str], str | None] = {}
