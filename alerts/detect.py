@@ -2,8 +2,10 @@
 
 Everything is read through the :class:`~pipeline.store.base.PostStore` interface with
 aggregations (no iteration over posts), so one cycle costs a fixed number of store queries
-whatever the data size: ``(1 + baseline_weeks) × windows + daily_baseline_days`` aggregations,
-one evidence search per finding and a few keyword searches for the high-risk rules.
+whatever the data size: one aggregation per window over the current windows — a quiet cycle
+stops there — then, for the topics that may fire only, ``baseline_weeks × windows +
+daily_baseline_days`` aggregations; one evidence search per finding and one search per distinct
+high-risk keyword.
 
 Trend method
     *Measure.* For a unit (rolled up over its subtree: dimension ``unit_tree``), a topic and a
@@ -23,11 +25,12 @@ Trend method
     toward a level estimate: the unit's mean hourly rate over the 24 h windows of the past weeks
     and of the past ``daily_baseline_days`` days, times ``h`` and times the district's
     time-of-day factor for that window (the district has enough data to know that 03:00 is
-    quiet; ``f`` is shrunk toward 1 by counting the flat rate as one more week). The baseline is
+    quiet — for the topics under test; ``f`` is shrunk toward 1 by counting the flat rate as one
+    more week). The baseline is
     ``E = max(prior·h, (1 − λ)·mean_k V_w,k + λ·r·h·f)`` with ``λ = level_weight`` (``λ = 1``
     without weekly history): a few same-hour samples of a small unit are mostly zeros, the level
     estimate rests on many more hours. Weeks and days
-    in which the whole district has no data (before the system existed) are left out.
+    in which the whole district has no data for the topic (before the system existed) are left out.
 
     *Test.* Counts are over-dispersed, so the tail probability is negative binomial with mean
     ``E`` and dispersion ``φ = max(dispersion, φ̂)``, ``φ̂`` the method-of-moments estimate from the
@@ -185,8 +188,9 @@ class TrendDetector:
         self.topic_names = topic_names
         self.queries = 0
 
-    def _agg(self, since: datetime, until: datetime) -> dict[tuple[str, str], AggRow]:
-        flt = PostFilter(since=since, until=until, sentiments=NEGATIVE, topics=tuple(self.d.topics))
+    def _agg(self, since: datetime, until: datetime, topics: tuple[str, ...] | None = None) -> dict[tuple[str, str], AggRow]:
+        flt = PostFilter(since=since, until=until, sentiments=NEGATIVE,
+                         topics=tuple(self.d.topics) if topics is None else topics)
         self.queries += 1
         return {(r.keys["unit_tree"], r.keys["topic"]): r
                 for r in self.store.aggregate(flt, by=["unit_tree", "topic"])}
@@ -196,18 +200,20 @@ class TrendDetector:
         root = self.org.root.id
         week = timedelta(days=7)
         longest = max(w.hours for w in d.windows)
-        # current windows and the same windows in past weeks: data[k][hours][(unit, topic)]
-        data: list[dict[int, dict[tuple[str, str], AggRow]]] = []
-        for k in range(d.baseline_weeks + 1):
-            end = at - k * week
-            data.append({w.hours: self._agg(end - timedelta(hours=w.hours), end) for w in d.windows})
-        current = data[0]
-        # firing is impossible below min_volume: only those pairs go on
+        # current windows: data[0][hours][(unit, topic)]
+        current = {w.hours: self._agg(at - timedelta(hours=w.hours), at) for w in d.windows}
+        # firing is impossible below min_volume: only those pairs go on — a quiet cycle ends here
         pairs = {key for w in d.windows for key, row in current[w.hours].items()
                  if weighted_volume(row, d) >= w.min_volume}
         if not pairs:
             return []
-        days = [self._agg(at - timedelta(days=j, hours=24), at - timedelta(days=j))
+        # the same windows in past weeks, and past days, only for the topics that may fire
+        topics = tuple(sorted({t for _, t in pairs}))
+        data: list[dict[int, dict[tuple[str, str], AggRow]]] = [current]
+        for k in range(1, d.baseline_weeks + 1):
+            end = at - k * week
+            data.append({w.hours: self._agg(end - timedelta(hours=w.hours), end, topics) for w in d.windows})
+        days = [self._agg(at - timedelta(days=j, hours=24), at - timedelta(days=j), topics)
                 for j in range(1, d.daily_baseline_days + 1) if j % 7]  # whole weeks are in `data`
 
         def covered(rows: dict[tuple[str, str], AggRow]) -> bool:
