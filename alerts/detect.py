@@ -353,7 +353,7 @@ def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: da
     for post in candidates.values():
         if post.sentiment is not None and post.sentiment.label == "positive":
             continue
-        rules = [rule for rule in cfg.high_risk if rule.matches(post.text)]
+        rules = [rule for rule in cfg.high_risk if rule.matches(post.text, cfg.high_risk_excludes)]
         if rules:
             found[post.id] = (post, rules)
     rank = {"low": 0, "medium": 1, "high": 2, "critical": 3}

@@ -135,8 +135,9 @@ class HighRiskRule(_M):
     patterns: list[str] = Field(min_length=1)
     requires: list[str] = Field(default_factory=list)   # and at least one of these must match too
     excludes: list[str] = Field(default_factory=list)   # none of these may match (news of the past…)
+    ignore: list[str] = Field(default_factory=list)     # removed from the text first (negations: 无人员伤亡)
 
-    @field_validator("patterns", "requires", "excludes")
+    @field_validator("patterns", "requires", "excludes", "ignore")
     @classmethod
     def _compile(cls, v: list[str]) -> list[str]:
         for p in v:
@@ -146,8 +147,10 @@ class HighRiskRule(_M):
                 raise ValueError(f"bad regular expression {p!r}: {exc}") from exc
         return v
 
-    def matches(self, text: str) -> str | None:
+    def matches(self, text: str, common_excludes: list[str] = ()) -> str | None:
         """The matched phrase if ``text`` satisfies the rule, else ``None``."""
+        for p in self.ignore:
+            text = re.sub(p, "", text)
         hit = None
         for p in self.patterns:
             m = re.search(p, text)
@@ -158,7 +161,7 @@ class HighRiskRule(_M):
             return None
         if self.requires and not any(re.search(p, text) for p in self.requires):
             return None
-        if any(re.search(p, text) for p in self.excludes):
+        if any(re.search(p, text) for p in self.excludes) or any(re.search(p, text) for p in common_excludes):
             return None
         return hit
 
@@ -173,6 +176,12 @@ class AlertsConfig(_M):
     escalation: Escalation = Field(default_factory=Escalation)
     delivery: Delivery = Field(default_factory=Delivery)
     high_risk: list[HighRiskRule] = Field(default_factory=list)
+    high_risk_excludes: list[str] = Field(default_factory=list)   # apply to every high-risk rule
+
+    @field_validator("high_risk_excludes")
+    @classmethod
+    def _compile_common(cls, v: list[str]) -> list[str]:
+        return HighRiskRule._compile(v)
 
     @field_validator("high_risk")
     @classmethod

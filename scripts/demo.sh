@@ -11,8 +11,8 @@ echo "== 入库 ingest $SAMPLE → $YUQING_DATA_DIR"
 $Y ingest "$SAMPLE"
 echo "== 统计 stats by platform"
 $Y stats --by platform
-echo "== 预警 alerts: evaluate as of the newest sample post, then the open incidents"
-$Y alerts evaluate --at latest
+echo "== 预警 alerts: replay the sample's last 4 days hour by hour (as the scheduler would), then the incidents"
+$Y alerts replay --days 4 --every 1h
 $Y alerts list --status open
 
 echo "== 舆情周报 weekly briefing of the newest week in the sample (.docx, .html, .md, charts)"
