@@ -125,11 +125,11 @@ def replay_cmd(click_ctx, from_text: str | None, to_text: str, days: float, ever
                 local = at.astimezone(ctx.tz).strftime("%m-%d %H:%M")
                 for f in report.findings[:5]:
                     kind = "趋势" if f["kind"] == "trend" else "高风险帖子"
-                    console.print(f"{local} {kind} {f['unit_name']}｜{f['topic_name']}（{SEVERITY_NAMES[f['severity']]}）"
-                                  f"{f['title'][:40]}")
+                    console.print(f"{local} {kind} {f['unit_name']}｜{f['topic_name']}（{SEVERITY_NAMES[f['severity']]}）",
+                                  soft_wrap=True)
                 for inc_id in report.escalated:
                     inc = api.get_incident(ctx, inc_id)
-                    console.print(f"{local} 升级 #{inc_id} {inc.unit_name} → 已通知至 {inc.escalated_to_name}")
+                    console.print(f"{local} 升级 #{inc_id} {inc.unit_name} → 已通知至 {inc.escalated_to_name}", soft_wrap=True)
             at += step
     except (ConfigError, StoreError) as exc:
         raise _fail(exc) from exc
