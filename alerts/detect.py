@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -187,13 +188,22 @@ class TrendDetector:
         self.store, self.org, self.cfg, self.d = store, org, cfg, cfg.detection
         self.topic_names = topic_names
         self.queries = 0
+        self.workers = cfg.detection.parallel_queries
 
     def _agg(self, since: datetime, until: datetime, topics: tuple[str, ...] | None = None) -> dict[tuple[str, str], AggRow]:
         flt = PostFilter(since=since, until=until, sentiments=NEGATIVE,
                          topics=tuple(self.d.topics) if topics is None else topics)
-        self.queries += 1
         return {(r.keys["unit_tree"], r.keys["topic"]): r
                 for r in self.store.aggregate(flt, by=["unit_tree", "topic"])}
+
+    def _run(self, specs: list[tuple[datetime, datetime, tuple[str, ...] | None]]) -> list[dict]:
+        """Run aggregations, several at a time where the store's client is safe to share between
+        threads (the Elasticsearch client is; an SQLite connection is used one query at a time)."""
+        self.queries += len(specs)
+        if self.workers > 1 and self.store.name == "elasticsearch" and len(specs) > 1:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                return list(pool.map(lambda spec: self._agg(*spec), specs))
+        return [self._agg(*spec) for spec in specs]
 
     def detect(self, at: datetime) -> list[Candidate]:
         d = self.d
@@ -201,7 +211,8 @@ class TrendDetector:
         week = timedelta(days=7)
         longest = max(w.hours for w in d.windows)
         # current windows: data[0][hours][(unit, topic)]
-        current = {w.hours: self._agg(at - timedelta(hours=w.hours), at) for w in d.windows}
+        current = dict(zip([w.hours for w in d.windows],
+                           self._run([(at - timedelta(hours=w.hours), at, None) for w in d.windows]), strict=True))
         # firing is impossible below min_volume: only those pairs go on — a quiet cycle ends here
         pairs = {key for w in d.windows for key, row in current[w.hours].items()
                  if weighted_volume(row, d) >= w.min_volume}
@@ -209,12 +220,15 @@ class TrendDetector:
             return []
         # the same windows in past weeks, and past days, only for the topics that may fire
         topics = tuple(sorted({t for _, t in pairs}))
+        specs = [(at - k * week - timedelta(hours=w.hours), at - k * week, topics)
+                 for k in range(1, d.baseline_weeks + 1) for w in d.windows]
+        specs += [(at - timedelta(days=j, hours=24), at - timedelta(days=j), topics)
+                  for j in range(1, d.daily_baseline_days + 1) if j % 7]  # whole weeks are in `data`
+        results = iter(self._run(specs))
         data: list[dict[int, dict[tuple[str, str], AggRow]]] = [current]
-        for k in range(1, d.baseline_weeks + 1):
-            end = at - k * week
-            data.append({w.hours: self._agg(end - timedelta(hours=w.hours), end, topics) for w in d.windows})
-        days = [self._agg(at - timedelta(days=j, hours=24), at - timedelta(days=j), topics)
-                for j in range(1, d.daily_baseline_days + 1) if j % 7]  # whole weeks are in `data`
+        for _ in range(d.baseline_weeks):
+            data.append({w.hours: next(results) for w in d.windows})
+        days = list(results)
 
         def covered(rows: dict[tuple[str, str], AggRow]) -> bool:
             return any(unit == root for unit, _ in rows)
