@@ -71,7 +71,7 @@ from scipy.stats import nbinom, poisson
 from alerts.models import utc
 from alerts.org import OrgTree, load_org
 from alerts.rules import AlertsConfig, Detection, load_alerts_config
-from alerts.state import Finding, StateStore
+from alerts.state import ApplyResult, Finding, StateStore
 from pipeline.record import Post
 from pipeline.store.base import AggRow, PostFilter, PostStore
 
@@ -155,8 +155,11 @@ class Candidate:
         return -self.best.log10_p
 
 
-@dataclass
-class EvaluationReport:
+@dataclass(kw_only=True)
+class EvaluationReport(ApplyResult):
+    """What one cycle found and did (incident ids opened/updated/escalated/reopened come from
+    :class:`~alerts.state.ApplyResult`)."""
+
     at: str
     store: str
     seconds: float = 0.0
@@ -164,12 +167,6 @@ class EvaluationReport:
     candidates: int = 0                  # (unit, topic) pairs with a firing window
     findings: list[dict] = field(default_factory=list)
     high_risk_posts: int = 0
-    opened: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    escalated: list[int] = field(default_factory=list)
-    reopened: list[int] = field(default_factory=list)
-    suppressed: int = 0
-    notifications: int = 0
     indexed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     dry_run: bool = False
