@@ -2,10 +2,12 @@
 
 Everything is read through the :class:`~pipeline.store.base.PostStore` interface with
 aggregations (no iteration over posts), so one cycle costs a fixed number of store queries
-whatever the data size: one aggregation per window over the current windows — a quiet cycle
-stops there — then, for the topics that may fire only, ``baseline_weeks × windows +
-daily_baseline_days`` aggregations; one evidence search per finding and one search per distinct
-high-risk keyword.
+whatever the data size: one grouped aggregation per window over the current windows — a quiet
+cycle stops there — then, for the topics that may fire only, ``baseline_weeks × windows``
+ungrouped district totals (cheap) and one grouped aggregation per past week with data (per past
+day too while the history is shorter than two weeks); one
+evidence search per finding and one search per distinct high-risk keyword. On Elasticsearch the
+aggregations run a few at a time (``parallel_queries``).
 
 Trend method
     *Measure.* For a unit (rolled up over its subtree: dimension ``unit_tree``), a topic and a
@@ -19,18 +21,21 @@ Trend method
     ``min(clusters, authors) = 1`` and weighs 50^(1−a) ≈ 3, not 50; engagement adds a
     logarithmic bonus, so a viral story counts more but cannot make a trend alone.
 
-    *Baseline.* For each window ``w`` (1 h, 6 h, 24 h ending at the evaluation time) the same
-    window at the same weekday and time of day in each of the past ``baseline_weeks`` weeks gives
-    ``V_w,k``; their mean carries time-of-day and weekday effects. Sparse history is smoothed
-    toward a level estimate: the unit's mean hourly rate over the 24 h windows of the past weeks
-    and of the past ``daily_baseline_days`` days, times ``h`` and times the district's
-    time-of-day factor for that window (the district has enough data to know that 03:00 is
-    quiet — for the topics under test; ``f`` is shrunk toward 1 by counting the flat rate as one
-    more week). The baseline is
-    ``E = max(prior·h, (1 − λ)·mean_k V_w,k + λ·r·h·f)`` with ``λ = level_weight`` (``λ = 1``
-    without weekly history): a few same-hour samples of a small unit are mostly zeros, the level
-    estimate rests on many more hours. Weeks and days
-    in which the whole district has no data for the topic (before the system existed) are left out.
+    *Baseline.* For each window ``w`` (1 h, 6 h, 24 h ending at the evaluation time) and each of
+    the past ``baseline_weeks`` weeks ``k``, the unit's volume in the 24 h window ending at the same
+    weekday and time ``V_24,k`` is spread over the day the way the district's was:
+    ``B_w,k = V_24,k · s_w,k`` with ``s_w,k`` the share of the district's 24 h volume (same topics,
+    same week) that fell in the last ``w`` hours. This carries time-of-day and weekday effects
+    from the level where there is enough data to see them (a community's own 1-hour counts four
+    weeks back are mostly zeros) and costs one grouped aggregation per week instead of one per
+    window. Sparse history is further smoothed toward a level estimate: the unit's mean hourly rate
+    ``r`` over those 24 h windows (and, while fewer than two weeks of history exist, the past
+    ``daily_baseline_days`` days), times ``h`` and times
+    the district's time-of-day factor ``f`` (mean share × 24/h, shrunk toward 1 by counting the
+    flat profile as one more week). The baseline is
+    ``E = max(prior·h, (1 − λ)·mean_k B_w,k + λ·r·h·f)`` with ``λ = level_weight`` (``λ = 1``
+    without weekly history). Weeks in which the district had no data for the topics (before the
+    system existed) are left out.
 
     *Test.* Counts are over-dispersed, so the tail probability is negative binomial with mean
     ``E`` and dispersion ``φ = max(dispersion, φ̂)``, ``φ̂`` the method-of-moments estimate from the
@@ -187,13 +192,19 @@ class TrendDetector:
         self.queries = 0
         self.workers = cfg.detection.parallel_queries
 
-    def _agg(self, since: datetime, until: datetime, topics: tuple[str, ...] | None = None) -> dict[tuple[str, str], AggRow]:
+    def _agg(self, since: datetime, until: datetime, topics: tuple[str, ...] | None = None,
+             by_unit: bool = True) -> dict[tuple[str, str], AggRow]:
+        """Negative posts in ``[since, until)`` by (unit subtree, topic); ``by_unit=False`` gives the
+        district total of those topics as one row keyed ``("", "")`` (no grouping: cheap)."""
         flt = PostFilter(since=since, until=until, sentiments=NEGATIVE,
                          topics=tuple(self.d.topics) if topics is None else topics)
+        if not by_unit:
+            rows = self.store.aggregate(flt)
+            return {("", ""): rows[0]} if rows else {}
         return {(r.keys["unit_tree"], r.keys["topic"]): r
                 for r in self.store.aggregate(flt, by=["unit_tree", "topic"])}
 
-    def _run(self, specs: list[tuple[datetime, datetime, tuple[str, ...] | None]]) -> list[dict]:
+    def _run(self, specs: list[tuple]) -> list[dict]:
         """Run aggregations, several at a time where the store's client is safe to share between
         threads (the Elasticsearch client is; an SQLite connection is used one query at a time)."""
         self.queries += len(specs)
@@ -204,10 +215,9 @@ class TrendDetector:
 
     def detect(self, at: datetime) -> list[Candidate]:
         d = self.d
-        root = self.org.root.id
         week = timedelta(days=7)
         longest = max(w.hours for w in d.windows)
-        # current windows: data[0][hours][(unit, topic)]
+        # current windows: current[hours][(unit, topic)]
         current = dict(zip([w.hours for w in d.windows],
                            self._run([(at - timedelta(hours=w.hours), at, None) for w in d.windows]), strict=True))
         # firing is impossible below min_volume: only those pairs go on — a quiet cycle ends here
@@ -215,32 +225,32 @@ class TrendDetector:
                  if weighted_volume(row, d) >= w.min_volume}
         if not pairs:
             return []
-        # the same windows in past weeks, and past days, only for the topics that may fire
+        # past weeks (same weekday and time) and past days, only for the topics that may fire:
+        # per unit the longest window; for the district every window (ungrouped, cheap)
         topics = tuple(sorted({t for _, t in pairs}))
-        specs = [(at - k * week - timedelta(hours=w.hours), at - k * week, topics)
-                 for k in range(1, d.baseline_weeks + 1) for w in d.windows]
-        specs += [(at - timedelta(days=j, hours=24), at - timedelta(days=j), topics)
-                  for j in range(1, d.daily_baseline_days + 1) if j % 7]  # whole weeks are in `data`
+        weeks_all = range(1, d.baseline_weeks + 1)
+        # first the district totals (ungrouped: cheap) — they say which weeks have data at all
+        totals = iter(self._run([(at - k * week - timedelta(hours=w.hours), at - k * week, topics, False)
+                                 for k in weeks_all for w in d.windows]))
+        district = {(k, w.hours): weighted_volume(next(totals).get(("", "")), d) for k in weeks_all for w in d.windows}
+        # weeks before the system had data for these topics are left out
+        weeks = [k for k in weeks_all if district[(k, longest)] > 0]
+        # past days only where weekly history is short (a young deployment)
+        day_list = [j for j in range(1, d.daily_baseline_days + 1) if j % 7] if len(weeks) < 2 else []
+        specs: list[tuple] = [(at - k * week - timedelta(hours=longest), at - k * week, topics) for k in weeks]
+        specs += [(at - timedelta(days=j, hours=longest), at - timedelta(days=j), topics) for j in day_list]
         results = iter(self._run(specs))
-        data: list[dict[int, dict[tuple[str, str], AggRow]]] = [current]
-        for _ in range(d.baseline_weeks):
-            data.append({w.hours: next(results) for w in d.windows})
-        days = list(results)
-
-        def covered(rows: dict[tuple[str, str], AggRow]) -> bool:
-            return any(unit == root for unit, _ in rows)
-
-        weeks = [k for k in range(1, d.baseline_weeks + 1) if covered(data[k][longest])]
-        level_sets = [data[k][longest] for k in weeks] + [rows for rows in days if covered(rows)]
-        # district time-of-day factor per window: its same-window weekly mean vs its daily level
-        district_rate = _mean([sum(weighted_volume(r, d) for (u, _), r in rows.items() if u == root) / longest
-                               for rows in level_sets])
+        unit_weeks = {k: next(results) for k in weeks}
+        unit_days = [next(results) for _ in day_list]
+        level_sets = [unit_weeks[k] for k in weeks] + [rows for rows in unit_days if rows]
+        # the district's share of its same-weekday 24 h volume that falls in each window: the
+        # time-of-day (and weekday) profile a unit's own sparse hourly counts cannot give
+        share = {(k, w.hours): district[(k, w.hours)] / district[(k, longest)] for k in weeks for w in d.windows}
         tod: dict[int, float] = {}
         for w in d.windows:
-            # shrunk toward 1 like the unit baselines: (K weekly values + one "flat" value) / (K + 1)
-            wk = [sum(weighted_volume(r, d) for (u, _), r in data[k][w.hours].items() if u == root) for k in weeks]
-            flat = district_rate * w.hours
-            tod[w.hours] = min(5.0, max(0.2, (sum(wk) + flat) / ((len(wk) + 1) * flat))) if flat > 0 else 1.0
+            flat = w.hours / longest
+            # shrunk toward the flat profile by counting it as one more week
+            tod[w.hours] = min(5.0, max(0.2, (sum(share[(k, w.hours)] for k in weeks) + flat) / ((len(weeks) + 1) * flat)))
 
         out: list[Candidate] = []
         for key in pairs:
@@ -249,7 +259,8 @@ class TrendDetector:
             for w in d.windows:
                 row = current[w.hours].get(key)
                 v = weighted_volume(row, d)
-                past = [weighted_volume(data[k][w.hours].get(key), d) for k in weeks]
+                # the unit's same-weekday volume in week k, spread over the day as the district's was
+                past = [weighted_volume(unit_weeks[k].get(key), d) * share[(k, w.hours)] for k in weeks]
                 lam = d.level_weight if past else 1.0
                 smoothed = (1.0 - lam) * _mean(past) + lam * level * w.hours * tod[w.hours]
                 expected = max(d.prior_rate_per_hour * w.hours, smoothed)
