@@ -201,3 +201,15 @@ def test_message_is_short_chinese_with_everything_a_duty_officer_needs(ctx):
     assert lines[-2] == f"确认：yuqing alerts ack {inc_id} --by 姓名"
     assert lines[-1] == f"详情：http://127.0.0.1:8000/incidents/{inc_id}"
     assert len(msg.body) < 400
+
+
+def test_acknowledgement_and_resolution_are_announced_to_those_notified(ctx):
+    inc_id = open_incident(ctx, unit_id="qy-ruifeng-garment")
+    before = {m.id for m in messages(ctx)}
+    api.acknowledge(ctx, inc_id, "张三", "已联系企业", at=NOW + timedelta(minutes=10))
+    acked = [m for m in messages(ctx) if m.id not in before]
+    assert {m.payload["recipient_unit"] for m in acked} == {"qy-ruifeng-garment", "sq-picun"}
+    assert all("已由张三确认处置" in m.body and m.payload["reason"] == "acknowledged" for m in acked)
+    api.resolve(ctx, inc_id, "李四", "企业已补发工资", at=NOW + timedelta(hours=2))
+    resolved = [m for m in messages(ctx) if m.payload.get("reason") == "resolved"]
+    assert resolved and all("已由李四处置完毕：企业已补发工资" in m.body for m in resolved)
