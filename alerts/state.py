@@ -236,7 +236,8 @@ class StateStore:
         inc = Incident(open_key=_open_key(f.unit_id, f.topic), unit_id=unit.id, unit_name=unit.name,
                        unit_level=unit.level, topic=f.topic, topic_name=f.topic_name or f.topic, kind=f.kind,
                        status="open", severity=f.severity, title=f.title, counts={**f.counts, "volume": f.volume},
-                       reference={"latest": {f.kind: f.volume}, "mark": {f.kind: f.volume}},
+                       reference={"latest": {f.kind: f.volume}, "mark": {f.kind: f.volume},
+                                  "seen": [e.get("id") for e in f.evidence]},
                        evidence=f.evidence, score=f.score,
                        created_at=now, updated_at=now, last_escalated_at=now)
         self._set_escalated(inc, start)
@@ -264,9 +265,12 @@ class StateStore:
 
     def _update(self, s: Session, inc: Incident, f: Finding, now: datetime, result: ApplyResult) -> None:
         before = float(((inc.reference or {}).get("latest") or {}).get(f.kind, f.volume))
-        known = {e.get("id") for e in inc.evidence or []}
+        seen = list((inc.reference or {}).get("seen", []))
+        known = {e.get("id") for e in inc.evidence or []} | set(seen)
         new_posts = [e for e in f.evidence if e.get("id") not in known]
         self._update_fields(inc, f, now)
+        if new_posts:  # every post ever shown on this incident, so none is announced twice
+            inc.reference = {**inc.reference, "seen": (seen + [e.get("id") for e in new_posts])[-1000:]}
         changed = False
         if SEVERITY_RANK[f.severity] > SEVERITY_RANK[inc.severity]:
             old = inc.severity
