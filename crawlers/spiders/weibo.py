@@ -1,7 +1,8 @@
 """Weibo through the mobile JSON API: keyword search and watched accounts' timelines.
 
 Requests (relative to the source's ``base_url``, default ``https://m.weibo.cn``):
-    search     ``/api/container/getIndex?containerid=100103type%3D1%26q%3D{kw}&page_type=searchall&page={n}``
+    search     ``/api/container/getIndex?containerid=100103type%3D61%26q%3D{kw}&page_type=searchall&page={n}``
+               (type=61 is the real-time search: newest first, so paging can stop at the floor)
     timeline   ``/api/container/getIndex?containerid=107603{uid}[&since_id=…|&page=…]``
     long text  ``/statuses/extend?id={id}``     — for posts flagged ``isLongText``
     desktop    with ``weibo_api: ajax`` (base ``https://weibo.com``), accounts are read from
