@@ -119,7 +119,7 @@ def _run_locked(ctx, source, *, out, max_pages, since, force) -> CrawlOutcome:
     except Exception as exc:  # an unusable store or output file: fail before fetching anything
         raise CrawlError(f"cannot open the {'output file' if out else 'post store'}: {type(exc).__name__}: {exc}") from exc
 
-    process = CrawlerProcess(scrapy_settings(ctx, source, proxies), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(ctx, source, proxies))
     crawler = process.create_crawler(SPIDER_CLASSES[source.spider])
     crawler.yuqing_sink = sink  # objects are not settings (settings get deep-copied)
     process.crawl(crawler, source=source, floors=floors, max_pages=max_pages, cookie_pool=pool)

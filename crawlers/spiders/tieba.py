@@ -20,6 +20,7 @@ FLOORS_PER_PAGE = 30
 
 
 class TiebaSpider(SourceSpider):
+    name = "tieba"
     kind = "tieba"
 
     async def start(self):

@@ -19,6 +19,7 @@ from crawlers.spiders.base import SourceSpider, target_key
 
 
 class WeiboSpider(SourceSpider):
+    name = "weibo"
     kind = "weibo"
 
     async def start(self):

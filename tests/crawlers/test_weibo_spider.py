@@ -141,7 +141,6 @@ def test_real_timeline_capture_with_since_id_paging_and_long_texts(ctx, replay, 
 
 @pytest.mark.parametrize("reply,kind", [
     (Reply(b"", 432, "text/html"), "ban"),
-    (Reply(b"", 418, "text/html"), "ban"),
     (Reply(b"", 302, "text/html", {"Location": "https://passport.weibo.cn/signin/login?entry=mweibo"}), "login"),
     (Reply(json.dumps({"ok": -100, "url": "https://passport.weibo.cn/signin/welcome"}).encode()), "login"),
 ])
