@@ -20,6 +20,7 @@ resolved incident, or a missing resolution note).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -30,6 +31,8 @@ from alerts.state import IncidentNotFound, InvalidTransition, StateStore
 if TYPE_CHECKING:
     from alerts.detect import EvaluationReport
     from pipeline.context import Context
+
+log = logging.getLogger("yuqing.alerts")
 
 __all__ = [
     "IncidentNotFound", "InvalidTransition", "evaluate", "escalate", "deliver_outbox", "notify_admins",
@@ -54,7 +57,10 @@ def evaluate(ctx: Context, at: datetime | None = None) -> EvaluationReport:
 
 def escalate(ctx: Context, now: datetime | None = None) -> int:
     """Escalate every incident whose acknowledgement is overdue. Returns how many escalated."""
-    return StateStore(ctx).escalate_due(_now(now))
+    state = StateStore(ctx)
+    n = state.escalate_due(_now(now))
+    _index(ctx, state.last_escalated)
+    return n
 
 
 def deliver_outbox(ctx: Context, now: datetime | None = None) -> int:
@@ -85,13 +91,33 @@ def get_incident(ctx: Context, incident_id: int) -> Incident | None:
 
 def acknowledge(ctx: Context, incident_id: int, by: str, note: str | None = None, *,
                 at: datetime | None = None) -> Incident:
-    return StateStore(ctx).acknowledge(int(incident_id), by, note, _now(at))
+    inc = StateStore(ctx).acknowledge(int(incident_id), by, note, _now(at))
+    _index(ctx, [inc.id])
+    return inc
 
 
 def resolve(ctx: Context, incident_id: int, by: str, note: str, *, at: datetime | None = None) -> Incident:
-    return StateStore(ctx).resolve(int(incident_id), by, note, _now(at))
+    inc = StateStore(ctx).resolve(int(incident_id), by, note, _now(at))
+    _index(ctx, [inc.id])
+    return inc
 
 
 def reopen(ctx: Context, incident_id: int, by: str, note: str | None = None, *,
            at: datetime | None = None) -> Incident:
-    return StateStore(ctx).reopen(int(incident_id), by, note, _now(at))
+    inc = StateStore(ctx).reopen(int(incident_id), by, note, _now(at))
+    _index(ctx, [inc.id])
+    return inc
+
+
+def _index(ctx: Context, ids: Iterable[int]) -> None:
+    """Refresh the Kibana copy of changed incidents (Elasticsearch store only). The database change
+    stands if indexing fails; the next evaluation or ``yuqing alerts reindex`` catches up."""
+    ids = list(ids)
+    if not ids or ctx.settings.store.backend != "elasticsearch":
+        return
+    from alerts.index import sync_incidents
+
+    try:
+        sync_incidents(ctx, StateStore(ctx), ids)
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        log.warning("incidents %s not indexed into Elasticsearch: %s (run yuqing alerts reindex)", ids, exc)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 from rich.console import Console
@@ -16,7 +16,7 @@ from alerts.models import SEVERITY_NAMES, STATUS_NAMES
 from alerts.org import LEVEL_NAMES, load_org
 from pipeline.cli import emit_json, get_context, parse_time_option
 from pipeline.config import ConfigError
-from pipeline.store.base import StoreError
+from pipeline.store.base import PostFilter, StoreError
 
 console = Console()
 
@@ -31,19 +31,6 @@ def _local(ctx, iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(ctx.tz).strftime("%m-%d %H:%M")
 
 
-def _sync_es(ctx, incident_id: int) -> None:
-    """Keep the Kibana copy current after a manual change (only when Elasticsearch is the store)."""
-    if ctx.settings.store.backend != "elasticsearch":
-        return
-    from alerts.index import sync_incidents
-    from alerts.state import StateStore
-
-    try:
-        sync_incidents(ctx, StateStore(ctx), [incident_id])
-    except Exception as exc:  # noqa: BLE001 - the database change stands; say the copy lags
-        click.echo(f"注意：Elasticsearch 中的事件副本未更新（{exc}）；稍后运行 yuqing alerts reindex", err=True)
-
-
 # --- yuqing alerts ----------------------------------------------------------------------------------
 
 
@@ -53,7 +40,8 @@ def alerts_group() -> None:
 
 
 @alerts_group.command("evaluate")
-@click.option("--at", "at_text", help="evaluate as of this time (ISO 8601; default: now)")
+@click.option("--at", "at_text",
+              help="evaluate as of this time (ISO 8601; default: now; 'latest' = just after the newest stored post)")
 @click.option("--dry-run", is_flag=True, help="detect and print only: no incident changes, no notifications")
 @click.option("--deliver/--no-deliver", default=False, help="also send due notifications afterwards")
 @click.option("--json", "as_json", is_flag=True)
@@ -63,9 +51,15 @@ def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, a
     from alerts.detect import run_evaluation
 
     ctx = get_context(click_ctx)
-    at = parse_time_option(at_text, "--at") or datetime.now(timezone.utc)
     try:
-        report = run_evaluation(ctx, at.astimezone(timezone.utc), dry_run=dry_run)
+        if at_text == "latest":
+            newest = ctx.store().search(PostFilter(), limit=1).posts
+            if not newest:
+                raise click.ClickException("the store holds no posts: nothing to evaluate (--at latest)")
+            at = newest[0].published_at + timedelta(seconds=1)
+        else:
+            at = parse_time_option(at_text, "--at") or datetime.now(UTC)
+        report = run_evaluation(ctx, at.astimezone(UTC), dry_run=dry_run)
         delivered = api.deliver_outbox(ctx, None) if deliver and not dry_run else None
     except (ConfigError, StoreError) as exc:
         raise _fail(exc) from exc
@@ -113,13 +107,15 @@ def list_cmd(click_ctx, status: str | None, unit: str | None, topic: str | None,
         emit_json([i.to_dict(timeline=False) for i in incidents])
         return
     table = Table(title=f"预警事件 共 {len(incidents)} 条")
-    for col in ("编号", "单位", "话题", "级别", "状态", "已通知至", "立案", "最近变化", "摘要"):
+    for col in ("编号", "单位", "话题", "级别", "状态", "已通知至", "数量", "立案", "最近变化"):
         table.add_column(col, overflow="fold")
     for i in incidents:
+        d = i.to_dict(timeline=False)
+        c = d["counts"]
+        amount = f"{c.get('posts', '')}条" + (f"/基线{c['expected']}" if "expected" in c else "")
         table.add_row(str(i.id), i.unit_name, i.topic_name or i.topic, SEVERITY_NAMES.get(i.severity, i.severity),
-                      STATUS_NAMES.get(i.status, i.status), i.escalated_to_name,
-                      _local(ctx, i.to_dict(timeline=False)["created_at"]),
-                      _local(ctx, i.to_dict(timeline=False)["updated_at"]), i.title[:50])
+                      STATUS_NAMES.get(i.status, i.status), i.escalated_to_name, amount,
+                      _local(ctx, d["created_at"]), _local(ctx, d["updated_at"]))
     console.print(table)
 
 
@@ -177,7 +173,6 @@ def _transition(click_ctx, fn, incident_id: int, by: str, note: str | None, as_j
         inc = fn(ctx, incident_id, by, note)
     except (api.IncidentNotFound, api.InvalidTransition) as exc:
         raise _fail(exc) from exc
-    _sync_es(ctx, inc.id)
     if as_json:
         emit_json(inc.to_dict())
     else:
@@ -325,7 +320,7 @@ def org_show(click_ctx, unit: str | None, depth: int | None, as_json: bool) -> N
         roster_unit = org.roster_unit(start.id)
         if roster_unit.id != start.id:
             console.print(f"  值班：本单位未配置，由 {roster_unit.name} 值班人员负责")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for o in roster_unit.roster:
             channels = "、".join(o.contacts())
             duty = "在岗" if o.on_duty(now, ctx.tz) else "不在岗"

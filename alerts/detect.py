@@ -23,7 +23,10 @@ Trend method
     toward a level estimate: the unit's mean hourly rate over the 24 h windows of the past weeks
     and of the past ``daily_baseline_days`` days, times ``h`` and times the district's
     time-of-day factor for that window (the district has enough data to know that 03:00 is
-    quiet). The baseline is ``E = max(prior·h, (Σₖ V_w,k + r·h·f) / (K + 1))``. Weeks and days
+    quiet; ``f`` is shrunk toward 1 by counting the flat rate as one more week). The baseline is
+    ``E = max(prior·h, (1 − λ)·mean_k V_w,k + λ·r·h·f)`` with ``λ = level_weight`` (``λ = 1``
+    without weekly history): a few same-hour samples of a small unit are mostly zeros, the level
+    estimate rests on many more hours. Weeks and days
     in which the whole district has no data (before the system existed) are left out.
 
     *Test.* Counts are over-dispersed, so the tail probability is negative binomial with mean
@@ -43,7 +46,8 @@ Trend method
     (``severity`` rules in ``alerts.yaml``).
 
 High-risk posts
-    Each rule's keywords find candidate posts of the last 24 hours by full-text search; the rule's
+    Each rule's keywords find candidate posts by full-text search — posts published since the
+    previous evaluation plus ``high_risk_overlap_hours`` (late arrivals), at most 24 hours; the rule's
     patterns confirm them (``requires`` / ``excludes`` refine). A confirmed post alerts its
     linked units at the rule's severity, whatever the volume; a post already on an incident does
     not alert twice.
@@ -60,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 from scipy.stats import nbinom, poisson
 
+from alerts.models import utc
 from alerts.org import OrgTree, load_org
 from alerts.rules import AlertsConfig, Detection, load_alerts_config
 from alerts.state import Finding, StateStore
@@ -215,9 +220,10 @@ class TrendDetector:
                                for rows in level_sets])
         tod: dict[int, float] = {}
         for w in d.windows:
-            wk = _mean([sum(weighted_volume(r, d) for (u, _), r in data[k][w.hours].items() if u == root)
-                        for k in weeks])
-            tod[w.hours] = min(5.0, max(0.2, wk / (district_rate * w.hours))) if weeks and district_rate > 0 else 1.0
+            # shrunk toward 1 like the unit baselines: (K weekly values + one "flat" value) / (K + 1)
+            wk = [sum(weighted_volume(r, d) for (u, _), r in data[k][w.hours].items() if u == root) for k in weeks]
+            flat = district_rate * w.hours
+            tod[w.hours] = min(5.0, max(0.2, (sum(wk) + flat) / ((len(wk) + 1) * flat))) if flat > 0 else 1.0
 
         out: list[Candidate] = []
         for key in pairs:
@@ -227,7 +233,8 @@ class TrendDetector:
                 row = current[w.hours].get(key)
                 v = weighted_volume(row, d)
                 past = [weighted_volume(data[k][w.hours].get(key), d) for k in weeks]
-                smoothed = (sum(past) + level * w.hours * tod[w.hours]) / (len(past) + 1)
+                lam = d.level_weight if past else 1.0
+                smoothed = (1.0 - lam) * _mean(past) + lam * level * w.hours * tod[w.hours]
                 expected = max(d.prior_rate_per_hour * w.hours, smoothed)
                 phi = d.dispersion
                 if len(past) >= 3:
@@ -285,8 +292,10 @@ class TrendDetector:
                   "windows": {s.window: s.counts() for s in c.windows}}
         title = (f"{unit_name}“{topic_name}”负面声量上升：近{c.best.window.replace('h', '小时')} "
                  f"{c.best.posts} 条（{c.best.authors} 位作者），平时约 {c.best.expected:.1f}")
+        # growth after acknowledgement/resolution is measured on the longest window (stable
+        # whichever window decides), the counts shown are the deciding window's
         return Finding(unit_id=c.unit_id, topic=c.topic, kind="trend", severity=severity, score=round(c.score, 2),
-                       volume=round(c.best.volume, 3), title=title, counts=counts, evidence=evidence,
+                       volume=round(c.windows[-1].volume, 3), title=title, counts=counts, evidence=evidence,
                        topic_name=topic_name)
 
 
@@ -324,19 +333,23 @@ def representative_posts(store: PostStore, unit_id: str, topic: str, since: date
 
 def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: datetime,
                        topic_names: dict[str, str], lookback: timedelta = timedelta(hours=24)) -> tuple[list[Finding], int]:
-    """Findings for posts matching a high-risk rule, and how many such posts there were."""
+    """Findings for posts matching a high-risk rule, and how many such posts there were.
+
+    One full-text search per distinct keyword (rules share many) finds candidates published in
+    ``[at − lookback, at)``; every rule then checks every candidate's text.
+    """
+    keywords = list(dict.fromkeys(kw for rule in cfg.high_risk for kw in rule.keywords))
+    candidates: dict[str, Post] = {}
+    for kw in keywords:
+        for post in store.search(PostFilter(since=at - lookback, until=at, text=kw), limit=500).posts:
+            candidates.setdefault(post.id, post)
     found: dict[str, tuple[Post, list]] = {}
-    for rule in cfg.high_risk:
-        for kw in rule.keywords:
-            page = store.search(PostFilter(since=at - lookback, until=at, text=kw), limit=200)
-            for post in page.posts:
-                if post.sentiment is not None and post.sentiment.label == "positive":
-                    continue
-                hit = rule.matches(post.text)
-                if hit:
-                    entry = found.setdefault(post.id, (post, []))
-                    if rule not in entry[1]:
-                        entry[1].append(rule)
+    for post in candidates.values():
+        if post.sentiment is not None and post.sentiment.label == "positive":
+            continue
+        rules = [rule for rule in cfg.high_risk if rule.matches(post.text)]
+        if rules:
+            found[post.id] = (post, rules)
     rank = {"low": 0, "medium": 1, "high": 2, "critical": 3}
     grouped: dict[tuple[str, str], list[tuple[Post, list]]] = defaultdict(list)
     for post, rules in found.values():
@@ -407,10 +420,16 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
     report.timings["evidence"] = round(time.perf_counter() - t0, 3)
 
     t0 = time.perf_counter()
-    risk, report.high_risk_posts = high_risk_findings(store, org, cfg, at, names)
+    state = StateStore(ctx, org=org, cfg=cfg)
+    previous = state.last_run()
+    lookback = timedelta(hours=24)
+    if previous is not None and utc(previous.at) <= at:
+        # posts since the previous evaluation, with an overlap for posts that arrive late
+        lookback = min(lookback, at - utc(previous.at) + timedelta(hours=cfg.detection.high_risk_overlap_hours))
+    risk, report.high_risk_posts = high_risk_findings(store, org, cfg, at, names, lookback)
     findings.extend(risk)
     report.timings["high_risk"] = round(time.perf_counter() - t0, 3)
-    report.queries = detector.queries + len(candidates) + sum(len(r.keywords) for r in cfg.high_risk)
+    report.queries = detector.queries + len(candidates) + len({k for r in cfg.high_risk for k in r.keywords})
     report.findings = [{"unit_id": f.unit_id, "unit_name": org.display_name(f.unit_id), "topic": f.topic,
                         "kind": f.kind, "severity": f.severity, "score": f.score, "title": f.title,
                         "counts": {k: v for k, v in f.counts.items() if k != "windows"}} for f in findings]
@@ -419,7 +438,6 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
         return report
 
     t0 = time.perf_counter()
-    state = StateStore(ctx, org=org, cfg=cfg)
     applied = state.apply(findings, at)
     report.opened, report.updated, report.reopened = applied.opened, applied.updated, applied.reopened
     report.suppressed = applied.suppressed

@@ -13,8 +13,7 @@
 ``alert_runs``
     One row per evaluation cycle (when, how long, what it found) — the health page reads it.
 
-Times are stored as timezone-aware UTC (``DateTime(timezone=True)``; SQLite keeps them naive, so
-:func:`utc` re-attaches UTC when reading).
+Times are stored in UTC (:class:`UtcDateTime`) and read back as aware UTC datetimes.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.statedb import Base
@@ -36,6 +35,25 @@ EVENT_NAMES = {
     "acknowledged": "确认", "resolved": "处置完毕", "reopened": "重新打开", "note": "备注",
     "severity": "级别调整", "delivery_failed": "通知失败",
 }
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every database: stored as UTC (SQLite keeps
+    no offset, so a local time written as is would compare wrongly with UTC ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} for the state database: give a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        return utc(value)
 
 
 def utc(dt: datetime | None) -> datetime | None:
@@ -69,12 +87,12 @@ class Incident(Base):
     reference: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict) # figures at ack/escalation
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)       # representative post ids
     score: Mapped[float] = mapped_column(Float, default=0.0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_escalated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_escalated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -108,7 +126,7 @@ class IncidentEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("alert_incidents.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(String(30))
     by: Mapped[str | None] = mapped_column(String(100), nullable=True)   # a person, or None for the system
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -137,11 +155,11 @@ class OutboxMessage(Base):
     secret_ref: Mapped[str | None] = mapped_column(Text, nullable=True)  # DingTalk signing secret (or env:VAR)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending | sent | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "idempotency_key": self.idempotency_key, "incident_id": self.incident_id,
@@ -155,8 +173,8 @@ class EvaluationRun(Base):
     __tablename__ = "alert_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)   # the evaluated time
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)   # the evaluated time
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     store: Mapped[str] = mapped_column(String(30), default="")
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

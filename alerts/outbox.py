@@ -49,7 +49,7 @@ class DeliveryReport:
 
 
 def deliver_due(ctx: Context, now: datetime | None = None, *, channels: dict[str, Channel] | None = None) -> DeliveryReport:
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = utc(now or datetime.now(UTC))
     cfg = load_alerts_config(ctx).delivery
     state = StateStore(ctx)
     report = DeliveryReport()

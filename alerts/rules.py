@@ -56,6 +56,8 @@ class Detection(_M):
         Window(span="1h", min_volume=4), Window(span="6h", min_volume=6), Window(span="24h", min_volume=10)])
     baseline_weeks: int = Field(default=4, ge=1, le=12)
     daily_baseline_days: int = Field(default=6, ge=0, le=27)
+    level_weight: float = Field(default=0.5, ge=0, le=1)
+    high_risk_overlap_hours: float = Field(default=6, ge=0, le=24)
     p_value: float = Field(default=1e-4, gt=0, lt=0.5)
     min_ratio: float = Field(default=2.0, ge=1.0)
     prior_rate_per_hour: float = Field(default=0.05, gt=0)

@@ -139,18 +139,20 @@ class StateStore:
         return inc
 
     def acknowledge(self, incident_id: int, by: str, note: str | None, now: datetime) -> Incident:
+        now = utc(now)
         by = _who(by)
         with self.Session.begin() as s:
             inc = self._load(s, incident_id)
             if inc.status != "open":
                 raise InvalidTransition(f"事件 {incident_id} 当前状态为 {inc.status}，只有待确认(open)的事件可以确认")
             inc.status, inc.acknowledged_at, inc.acknowledged_by = "acknowledged", now, by
-            inc.reference = {**(inc.reference or {}), "volume": (inc.counts or {}).get("volume", 0.0)}
+            _mark(inc)
             inc.updated_at = now
             self._event(s, inc, now, "acknowledged", by, note)
         return self.get(incident_id)
 
     def resolve(self, incident_id: int, by: str, note: str, now: datetime) -> Incident:
+        now = utc(now)
         by = _who(by)
         if not note or not note.strip():
             raise InvalidTransition("处置完毕需要填写处置说明 (--note)")
@@ -160,11 +162,12 @@ class StateStore:
                 raise InvalidTransition(f"事件 {incident_id} 已于 {inc.resolved_at:%Y-%m-%d %H:%M} 处置完毕")
             inc.status, inc.resolved_at, inc.resolved_by = "resolved", now, by
             inc.resolution_note, inc.open_key, inc.updated_at = note.strip(), None, now
-            inc.reference = {**(inc.reference or {}), "volume": (inc.counts or {}).get("volume", 0.0)}
+            _mark(inc)
             self._event(s, inc, now, "resolved", by, note.strip())
         return self.get(incident_id)
 
     def reopen(self, incident_id: int, by: str | None, note: str | None, now: datetime) -> Incident:
+        now = utc(now)
         with self.Session.begin() as s:
             inc = self._load(s, incident_id)
             if inc.status != "resolved":
@@ -189,6 +192,7 @@ class StateStore:
     def apply(self, findings: list[Finding], now: datetime) -> ApplyResult:
         """Open or update one incident per finding, escalate where growth demands, all in one
         transaction per finding (so a failure leaves the others applied)."""
+        now = utc(now)
         result = ApplyResult()
         for f in findings:
             for attempt in range(2):
@@ -210,12 +214,13 @@ class StateStore:
                              .order_by(Incident.resolved_at.desc()).limit(1)).first()
             if last is not None and utc(last.resolved_at) > now - timedelta(
                     hours=self.cfg.escalation.reopen_cooldown_hours):
-                ref = float((last.reference or {}).get("volume", 0.0))
-                if f.volume < ref * self.cfg.escalation.growth_factor:
+                ref = _marked(last, f.kind)
+                if ref is not None and f.volume < ref * self.cfg.escalation.growth_factor:
                     result.suppressed += 1
                     return
                 self._update_fields(last, f, now)
-                self._reopen(s, last, now, None, f"处置后继续增长：{_volume_text(ref, f.volume)}")
+                _mark(last)
+                self._reopen(s, last, now, None, f"处置后继续增长：{_volume_text(ref or 0.0, f.volume)}")
                 result.reopened.append(last.id)
                 return
             self._open(s, f, now, result)
@@ -228,7 +233,8 @@ class StateStore:
         inc = Incident(open_key=_open_key(f.unit_id, f.topic), unit_id=unit.id, unit_name=unit.name,
                        unit_level=unit.level, topic=f.topic, topic_name=f.topic_name or f.topic, kind=f.kind,
                        status="open", severity=f.severity, title=f.title, counts={**f.counts, "volume": f.volume},
-                       reference={"volume": f.volume}, evidence=f.evidence, score=f.score,
+                       reference={"latest": {f.kind: f.volume}, "mark": {f.kind: f.volume}},
+                       evidence=f.evidence, score=f.score,
                        created_at=now, updated_at=now, last_escalated_at=now)
         self._set_escalated(inc, start)
         s.add(inc)
@@ -240,6 +246,10 @@ class StateStore:
 
     def _update_fields(self, inc: Incident, f: Finding, now: datetime) -> None:
         inc.counts = {**f.counts, "volume": f.volume}
+        ref = dict(inc.reference or {})
+        ref["latest"] = {**ref.get("latest", {}), f.kind: f.volume}
+        ref.setdefault("mark", {}).setdefault(f.kind, f.volume)
+        inc.reference = ref
         inc.score = max(inc.score, f.score) if inc.kind == f.kind else inc.score
         if f.evidence:
             new_ids = {x.get("id") for x in f.evidence}
@@ -250,7 +260,7 @@ class StateStore:
         inc.updated_at = now
 
     def _update(self, s: Session, inc: Incident, f: Finding, now: datetime, result: ApplyResult) -> None:
-        before = float((inc.counts or {}).get("volume", 0.0))
+        before = float(((inc.reference or {}).get("latest") or {}).get(f.kind, f.volume))
         known = {e.get("id") for e in inc.evidence or []}
         new_posts = [e for e in f.evidence if e.get("id") not in known]
         self._update_fields(inc, f, now)
@@ -274,11 +284,12 @@ class StateStore:
                         {"volume": f.volume, "before": before})
             changed = True
         if inc.status == "acknowledged":
-            ref = float((inc.reference or {}).get("volume", 0.0))
+            ref = _marked(inc, f.kind)
             due = utc(inc.last_escalated_at) + timedelta(minutes=self.cfg.escalation.ack_minutes[inc.severity])
-            if f.volume >= ref * self.cfg.escalation.growth_factor and now >= due and inc.escalated_to != self.org.root.id:
+            if ref is not None and f.volume >= ref * self.cfg.escalation.growth_factor and now >= due \
+                    and inc.escalated_to != self.org.root.id:
                 self._escalate_to(s, inc, self._next_up(inc.escalated_to), now, "growing", _volume_text(ref, f.volume))
-                inc.reference = {**(inc.reference or {}), "volume": f.volume}
+                _mark(inc)
                 result.escalated.append(inc.id)
         if changed:
             result.updated.append(inc.id)
@@ -287,6 +298,7 @@ class StateStore:
 
     def escalate_due(self, now: datetime) -> int:
         """Escalate open (unacknowledged) incidents past their acknowledgement deadline."""
+        now = utc(now)
         n = 0
         self.last_escalated = []
         with self.Session() as s:
@@ -315,6 +327,7 @@ class StateStore:
         self._set_escalated(inc, target)
         inc.last_escalated_at = at or now
         inc.updated_at = now
+        _mark(inc)
         note = f"升级至{self.org.display_name(target)}（{_REASONS.get(reason, reason)}{'：' + detail if detail else ''}）"
         ev = self._event(s, inc, at or now, "escalated", None, note, {"from": old, "to": target, "reason": reason})
         newly = [u for u in self._frontier(inc) if u not in before]
@@ -400,6 +413,7 @@ class StateStore:
         return queued
 
     def notify_admins(self, subject: str, body: str, now: datetime) -> int:
+        now = utc(now)
         hour = now.astimezone(UTC).strftime("%Y%m%d%H")
         digest = hashlib.sha1(f"{subject}\n{body}".encode()).hexdigest()[:16]
         queued = 0
@@ -419,6 +433,7 @@ class StateStore:
         return queued
 
     def record_run(self, at: datetime, started: datetime, seconds: float, store: str, summary: dict) -> None:
+        at, started = utc(at), utc(started)
         with self.Session.begin() as s:
             s.add(EvaluationRun(at=at, started_at=started, seconds=seconds, store=store, summary=summary))
 
@@ -437,6 +452,18 @@ class StateStore:
 
 
 _REASONS = {"timeout": "超时未确认", "growing": "确认后仍在增长", "severity": "级别提高"}
+
+
+def _mark(inc: Incident) -> None:
+    """Remember the current volumes (per kind of evidence) as the yardstick of later growth."""
+    ref = dict(inc.reference or {})
+    ref["mark"] = dict(ref.get("latest", {}))
+    inc.reference = ref
+
+
+def _marked(inc: Incident, kind: str) -> float | None:
+    value = ((inc.reference or {}).get("mark") or {}).get(kind)
+    return float(value) if value is not None else None
 
 
 def _open_key(unit_id: str, topic: str) -> str:

@@ -25,8 +25,12 @@ from pipeline.store.base import DIMENSIONS, PostFilter, StoreError
 #: modules that contribute subcommands (each exposes ``commands``)
 COMMAND_MODULES = [
     "pipeline.store.cli",
+    "classifiers.cli",
     "alerts.cli",
     "crawlers.cli",
+    "pipeline.scheduler.cli",
+    "pipeline.briefing.cli",
+    "console.cli",
 ]
 
 console = Console()

@@ -36,7 +36,9 @@ def default_stages(ctx: Context) -> list[Stage]:
 
 def classify_stages(ctx: Context) -> list[Stage]:
     """Topic and sentiment classification (issue: classifiers)."""
-    return []
+    from classifiers.stage import ClassifyStage
+
+    return [ClassifyStage(ctx)]
 
 
 def link_stages(ctx: Context) -> list[Stage]:

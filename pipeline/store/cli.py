@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from pipeline.store.base import StoreError
@@ -53,4 +55,114 @@ def replay(click_ctx) -> None:
                f"({result.created} new, {result.updated} already stored)")
 
 
-commands = [store_group]
+@click.group("es")
+def es_group() -> None:
+    """Elasticsearch helpers (use the store.elasticsearch settings whatever the backend)."""
+
+
+def _elastic(click_ctx):
+    from pipeline.cli import get_context
+    from pipeline.store.elastic import ElasticStore
+
+    ctx = get_context(click_ctx)
+    try:
+        return ctx, ElasticStore(ctx.settings.store.elasticsearch, tz=ctx.tz)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@es_group.command("setup")
+@click.option("--force", is_flag=True, help="put the index template even if it is current")
+@click.pass_context
+def es_setup(click_ctx, force: bool) -> None:
+    """Create or upgrade the index template and create this month's index behind the alias."""
+    _, store = _elastic(click_ctx)
+    try:
+        if force:
+            store.ensure_template(force=True)
+        info = store.setup()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo(f"模板 template {info['template']}: {info['template_status']}")
+    click.echo(f"索引 index {info['index']} → 别名 alias {info['alias']}")
+
+
+@es_group.command("health")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def es_health(click_ctx, as_json: bool) -> None:
+    """Cluster health, the alias and its monthly indices, post count, template version."""
+    from pipeline.cli import emit_json
+
+    _, store = _elastic(click_ctx)
+    try:
+        info = store.health()
+    except StoreError as exc:
+        info = {"backend": store.name, "url": store.url, "status": "unreachable", "error": str(exc)}
+    finally:
+        store.close()
+    if as_json:
+        emit_json(info)
+    else:
+        for key, value in info.items():
+            click.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+    if info["status"] != "ok":
+        raise SystemExit(1)
+
+
+@es_group.command("template")
+@click.pass_context
+def es_template(click_ctx) -> None:
+    """Print the posts index template (JSON) as `yuqing es setup` would put it."""
+    from pipeline.cli import emit_json
+
+    _, store = _elastic(click_ctx)
+    emit_json({"name": store.alias, "body": store.template_body()})
+
+
+@es_group.command("reindex-from-sqlite")
+@click.option("--batch-size", type=click.IntRange(1, 50_000), default=2000, show_default=True)
+@click.pass_context
+def es_reindex_from_sqlite(click_ctx, batch_size: int) -> None:
+    """Copy every post of the embedded SQLite store into Elasticsearch (idempotent)."""
+    from rich.progress import Progress
+
+    from pipeline.store.base import UpsertResult
+    from pipeline.store.sqlite import SqliteStore
+
+    ctx, store = _elastic(click_ctx)
+    path = ctx.path(ctx.settings.store.sqlite.path)
+    if not path.exists():
+        raise click.ClickException(f"no SQLite store at {path}")
+    source = SqliteStore(path, tz=ctx.tz)
+    total = UpsertResult()
+    try:
+        with Progress(disable=not sys.stderr.isatty()) as progress:
+            task = progress.add_task("reindex", total=source.count())
+            batch = []
+            for post in source.iter_range(batch_size=batch_size):
+                batch.append(post)
+                if len(batch) >= batch_size:
+                    total += store.upsert_many(batch)
+                    progress.advance(task, len(batch))
+                    batch = []
+            if batch:
+                total += store.upsert_many(batch)
+                progress.advance(task, len(batch))
+        store.refresh()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        source.close()
+        store.close()
+    click.echo(f"复制 copied {total.created + total.updated} posts ({total.created} new, "
+               f"{total.updated} already there, {len(total.failed)} failed)")
+    for pid, why in total.failed[:10]:
+        click.echo(f"  {pid}: {why}", err=True)
+    if total.failed:
+        raise SystemExit(1)
+
+
+commands = [store_group, es_group]
