@@ -20,7 +20,7 @@ def collected(post) -> dict:
 def test_store_and_out_hold_the_same_records(ctx, replay, crawl, tmp_path):
     serve_search(replay)
     write_sources(ctx.config_dir, weibo_source(replay.url))
-    ingested = crawl("wb")
+    ingested = crawl("wb", entry="pipeline.cli")  # the command the scheduler runs
     assert ingested.code == 0, ingested.stderr[-3000:]
     assert (ingested.summary["items"], ingested.summary["new"], ingested.summary["duplicates"]) == (9, 9, 0)
 

@@ -202,7 +202,7 @@ def test_cookie_pool_skips_a_dead_cookie_and_check_reports_it(ctx, replay, crawl
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "--config-dir", str(ctx.config_dir),
+    proc = subprocess.run([sys.executable, "-m", "crawlers", "--config-dir", str(ctx.config_dir),
                            "--data-dir", str(ctx.data_dir), "sources", "check", "wb", "--json"],
                           capture_output=True, text=True, timeout=60)
     checks = json.loads(proc.stdout)
