@@ -10,10 +10,10 @@ import yaml
 from click.testing import CliRunner
 from conftest import write_sources
 
+from crawlers.__main__ import main
 from crawlers.health import assess, read_events, review
 from crawlers.sources import load_sources
 from crawlers.state import RunRecord, SourceState
-from pipeline.cli import main
 from pipeline.config import ConfigError
 
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
