@@ -9,13 +9,18 @@ Stages come from :func:`pipeline.stages.default_stages`. Posts move in batches o
   ``rejects/<input name>-<time>.jsonl`` in the data dir;
 * a post whose id already came earlier in the same input is counted as a duplicate id;
 * a batch the store cannot take because it is unreachable is spooled (:mod:`pipeline.spool`)
-  and replayed at the next ingest or by ``yuqing es replay``.
+  and replayed at the next ingest or by ``yuqing store replay``.
+
+Storing is pipelined: while one batch is being written (the store mostly waits on Elasticsearch
+or SQLite), the next batch runs through the stages. At most one batch is in flight and batches
+are stored in input order, so the report and the spool behave as if it were sequential.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
@@ -72,6 +77,8 @@ class Ingestor:
         seen: set[str] = set()
         batch: list[Post] = []
         rejects_fh: IO[str] | None = None
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="ingest-store")
+        self._in_flight: Future | None = None
         try:
             for rec in records:
                 report.read += 1
@@ -94,7 +101,9 @@ class Ingestor:
                     batch = []
             if batch:
                 self._flush(batch, report)
+            self._wait()
         finally:
+            self._writer.shutdown(wait=True)
             if rejects_fh is not None:
                 rejects_fh.close()
         report.seconds = round(time.perf_counter() - started, 3)
@@ -106,11 +115,19 @@ class Ingestor:
         for stage in self.stages:
             stage.process(batch)
         report.duplicates += sum(1 for p in batch if p.dup_of)
-        self._store(batch, report)
-        if self.on_batch:
-            self.on_batch(len(batch))
+        self._wait()
+        self._in_flight = self._writer.submit(self._store, batch, report)
 
-    def _store(self, batch: list[Post], report: IngestReport) -> None:
+    def _wait(self) -> None:
+        """Wait for the batch being stored; re-raise what it raised."""
+        if self._in_flight is None:
+            return
+        future, self._in_flight = self._in_flight, None
+        n = future.result()
+        if self.on_batch:
+            self.on_batch(n)
+
+    def _store(self, batch: list[Post], report: IngestReport) -> int:
         try:
             if not self._spool_checked and self.spool.files():
                 replayed = self.spool.replay(self.store)
@@ -122,8 +139,9 @@ class Ingestor:
             report.spooled += len(batch)
             if str(exc) not in report.errors:
                 report.errors.append(str(exc))
-            return
+            return len(batch)
         report.stored += result.created
         report.updated += result.updated
         report.failed += len(result.failed)
         report.errors.extend(f"{pid}: {why}" for pid, why in result.failed[:20])
+        return len(batch)

@@ -9,6 +9,7 @@ topics or sentiment, posts right around local midnight and a month boundary, and
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -65,7 +66,7 @@ def generate_posts(n: int, *, seed: int = 7, start: datetime | None = None, days
     rng = random.Random(seed)
     start = start or datetime(2026, 10, 20, tzinfo=SHANGHAI)
     authors = [(f"u{i:04d}", f"网友{i:04d}") for i in range(max(20, n // 8))]
-    weights = [1 / (i + 1) ** 0.8 for i in range(len(authors))]
+    weights = list(itertools.accumulate(1 / (i + 1) ** 0.8 for i in range(len(authors))))
     hours = [1, 1, 1, 1, 1, 2, 3, 5, 8, 9, 9, 8, 9, 8, 7, 7, 7, 8, 10, 12, 12, 10, 6, 3]
     burst_day = days // 2
     leaf_units = [u for u in UNITS if u != "chaoyang"]
@@ -106,7 +107,7 @@ def generate_posts(n: int, *, seed: int = 7, start: datetime | None = None, days
                 sentiment = {"label": label, "scores": {x: (p if x == label else rest)
                                                         for x in ("negative", "neutral", "positive")}}
             title = "" if platform == "weibo" else f"{place}{phrases[0]}问题调查"
-        author = rng.choices(authors, weights=weights)[0]
+        author = rng.choices(authors, cum_weights=weights)[0]
         metrics = {k: rng.randint(0, 500) for k in ("reposts", "comments", "likes", "reads") if rng.random() < 0.8}
         post = {
             "id": f"{platform}:{seed}{i:07d}",

@@ -201,6 +201,7 @@ class ElasticStore(PostStore):
         self._known_indices: set[str] = set()
         self._template_ok = False
         self._unrefreshed: dict[str, str] = {}  # id → index, written since our last refresh
+        self._executor = None
         self.backoff = 0.5
 
     # -- error handling ----------------------------------------------------------------------
@@ -340,64 +341,84 @@ class ElasticStore(PostStore):
         return result
 
     def _upsert_chunk(self, posts: Sequence[Post]) -> UpsertResult:
-        import elastic_transport
-        from elasticsearch import ApiError, helpers
-
         result = UpsertResult()
         targets = [month_index(self.prefix, p.published_at, self.tz) for p in posts]
         for index in set(targets):
             self.ensure_index(index)
         existing = self._existing_locations([p.id for p in posts])
+        moved = {p.id for p, index in zip(posts, targets, strict=True)
+                 if any(old != index for old in existing.get(p.id, ()))}
+        # Slices go out concurrently: while Elasticsearch indexes one, the next is serialised and
+        # segmented here, and a single-shard index takes concurrent bulks on several write threads.
+        n = max(1, min(self.settings.bulk_threads, len(posts) // 200 or 1))
+        step = -(-len(posts) // n)
+        slices = [(posts[i:i + step], targets[i:i + step]) for i in range(0, len(posts), step)]
+        if n == 1:
+            outcomes = [self._bulk_slice(*slices[0], existing)]
+        else:
+            futures = [self._pool().submit(self._bulk_slice, ps, ts, existing) for ps, ts in slices]
+            outcomes = [f.result() for f in futures]
+        retry_exhausted = 0
+        for items in outcomes:
+            for ok, op, info in items:
+                pid = info.get("_id")
+                if op == "delete":
+                    if not ok and info.get("status") != 404:
+                        result.failed.append((pid, f"could not remove the copy in {info.get('_index')}: "
+                                                   f"{_item_reason(info)}"))
+                    continue
+                if ok:
+                    self._unrefreshed[pid] = info["_index"]
+                    if info.get("result") == "created" and pid not in moved:
+                        result.created += 1
+                    else:
+                        result.updated += 1
+                elif info.get("status") in TRANSIENT_STATUS:
+                    retry_exhausted += 1
+                else:
+                    result.failed.append((pid, f"{info.get('_index')}: {_item_reason(info)}"))
+        if retry_exhausted:
+            raise StoreUnavailable(f"Elasticsearch at {self.url} kept rejecting {retry_exhausted} posts as "
+                                   f"overloaded (429) after {self.settings.max_retries} retries")
+        return result
+
+    def _pool(self):
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(self.settings.bulk_threads, thread_name_prefix="es-bulk")
+        return self._executor
+
+    def _bulk_slice(self, posts: Sequence[Post], targets: Sequence[str],
+                    existing: dict[str, set[str]]) -> list[tuple[bool, str, dict]]:
+        """Bulk-index one slice (and delete copies left in other months); (ok, op, item) each."""
+        import elastic_transport
+        from elasticsearch import ApiError, helpers
+
         actions: list[tuple[dict, bytes | None]] = []
-        moved: set[str] = set()
         for post, index in zip(posts, targets, strict=True):
             actions.append(({"index": {"_index": index, "_id": post.id}}, document_bytes(post)))
             for old in existing.get(post.id, ()):
                 if old != index:
                     actions.append(({"delete": {"_index": old, "_id": post.id}}, None))
-                    moved.add(post.id)
-        written: dict[str, str] = {}
-        retry_exhausted: list[str] = []
         attempt = 0
         while True:
             try:
+                out = []
                 for ok, item in helpers.streaming_bulk(
-                        self.es, actions, expand_action_callback=lambda a: a,
-                        chunk_size=len(actions), max_retries=self.settings.max_retries,
-                        initial_backoff=self.backoff, max_backoff=10, raise_on_error=False,
-                        raise_on_exception=True, refresh=False):
+                        self.es, actions, expand_action_callback=lambda a: a, chunk_size=len(actions),
+                        max_retries=self.settings.max_retries, initial_backoff=self.backoff, max_backoff=10,
+                        raise_on_error=False, raise_on_exception=True):
                     op, info = next(iter(item.items()))
-                    pid = info.get("_id")
-                    if op == "delete":
-                        if not ok and info.get("status") != 404:
-                            result.failed.append((pid, f"could not remove the copy in {info.get('_index')}: "
-                                                       f"{_item_reason(info)}"))
-                        continue
-                    if ok:
-                        written[pid] = info["_index"]
-                        if info.get("result") == "created" and pid not in moved:
-                            result.created += 1
-                        else:
-                            result.updated += 1
-                    elif info.get("status") in TRANSIENT_STATUS:
-                        retry_exhausted.append(pid)
-                    else:
-                        result.failed.append((pid, f"{info.get('_index')}: {_item_reason(info)}"))
-                break
+                    out.append((ok, op, info))
+                return out
             except (ApiError, elastic_transport.TransportError) as exc:
-                # the whole request failed; items are idempotent, so sending them all again is safe
+                # the whole request failed; its items are idempotent, so sending them again is safe
                 if attempt < self.settings.max_retries and self._is_transient(exc):
                     time.sleep(min(self.backoff * 2 ** attempt, 10.0))
                     attempt += 1
-                    written.clear()
-                    result = UpsertResult()
                     continue
                 raise self._translate(exc, f"bulk-indexing {len(posts)} posts") from exc
-        self._unrefreshed.update(written)
-        if retry_exhausted:
-            raise StoreUnavailable(f"Elasticsearch at {self.url} kept rejecting {len(retry_exhausted)} posts as "
-                                   f"overloaded (429) after {self.settings.max_retries} retries")
-        return result
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -620,6 +641,9 @@ class ElasticStore(PostStore):
         return info
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         try:
             self.es.close()
         except Exception:  # noqa: BLE001
