@@ -1,0 +1,15 @@
+"""Alerts: link posts to the union hierarchy, detect emerging negative trends and high-risk posts,
+keep incidents and escalate them, deliver notifications.
+
+    org.py       the union hierarchy (config/org.yaml): OrgTree, Unit, Officer
+    linking.py   post → most specific unit(s), one Aho-Corasick pass; LinkStage for ingest
+    rules.py     config/alerts.yaml: thresholds, severities, escalation, delivery, high-risk rules
+    detect.py    trend detection over store aggregations + high-risk single posts → findings
+    state.py     incidents, escalation, timeline, transactional outbox (SQLAlchemy)
+    models.py    the state tables
+    messages.py  Chinese notification text (templates/notice.txt.j2)
+    outbox.py    delivery loop: retries with backoff, idempotency
+    channels/    one class per channel: email (SMTP), WeCom, DingTalk, JSON webhook
+    api.py       the functions other areas call
+    cli.py       yuqing alerts … / yuqing org …
+"""

@@ -1,30 +1,94 @@
 """Chinese tokenisation shared by the classifiers and the search index.
 
-The engine is ``rjieba`` (jieba's algorithm in Rust, identical tokens with HMM off) loaded with
-our user dictionary (``data/dict/userdict.txt``: labour vocabulary, internet slang, Chaoyang place
-names). Text is first folded by :func:`normalize_text` so full-width and half-width forms, and
-upper and lower case, tokenise alike. The dictionary is loaded once per process and cached.
+Layers, each usable alone:
+
+* :func:`normalize_text` — NFKC (full-width → half-width, compatibility forms), lower case, and
+  traditional → simplified folding with a character table built once from zhconv's zh-hans
+  dictionary (``str.translate``: ~4× faster than ``zhconv.convert`` and, on simplified text, a
+  no-op; see ``classifiers/README.md`` for the measurement). Signature kept for the search index.
+* :func:`clean_text` — control and format characters (except newline/tab) become spaces, so a
+  stray ``\\x00`` or a zero-width joiner cannot glue or split words.
+* A segmentation engine (:class:`Engine`): :class:`RJiebaEngine` (jieba's algorithm in Rust, the
+  default, ~20× faster) or :class:`JiebaEngine` (the reference implementation), both loaded with our
+  user dictionary ``data/dict/userdict.txt`` (labour vocabulary, slang such as 打工人/福报/996/润/
+  摸鱼, Chaoyang place names) and HMM off, which makes the two produce identical tokens. The engine
+  is built once per process (:func:`engine`, :func:`reference_engine`).
+* :func:`segment` / :func:`segment_for_search` — precise-mode and search-mode tokens of normalised
+  text (used by ``pipeline/textindex.py``).
+* :func:`analyze` — the classifier's token stream: URLs become ``_url_``, @mentions ``_at_``, Weibo
+  emoticon codes like ``[泪]`` stay whole, unicode emoji stay as tokens (they carry sentiment; skin
+  tone modifiers and variation selectors are dropped), punctuation other than ``! ? ~ …`` is dropped,
+  whitespace is dropped.
+
+Stop words (``data/dict/stopwords.txt``) are applied by the feature functions that want them
+(:mod:`classifiers.features`), not here: negations and interjections matter for sentiment.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 USER_DICT = DATA_DIR / "dict" / "userdict.txt"
+STOP_WORDS = DATA_DIR / "dict" / "stopwords.txt"
+SENTIMENT_LEXICON = DATA_DIR / "dict" / "sentiment.txt"
+
+URL_TOKEN = "_url_"
+MENTION_TOKEN = "_at_"
 
 _lock = threading.Lock()
 
 
+# --- normalisation ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Single-character traditional → simplified table from zhconv's zh-hans dictionary."""
+    import zhconv
+
+    zhconv.zhconv.getdict("zh-hans")
+    table = zhconv.zhconv.zhcdicts["zh2Hans"]
+    return str.maketrans({k: v for k, v in table.items() if len(k) == 1 and len(v) == 1 and k != v})
+
+
+def to_simplified(text: str) -> str:
+    """Fold traditional characters to simplified, character by character."""
+    return text.translate(_t2s_table())
+
+
 def normalize_text(text: str) -> str:
-    """NFKC (full-width → half-width, compatibility forms) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width → half-width, compatibility forms), lower case, traditional → simplified."""
+    return unicodedata.normalize("NFKC", text).lower().translate(_t2s_table())
 
 
-def _read_user_dict(path: Path) -> list[tuple[str, int | None]]:
+# control (Cc) and format (Cf) characters except \t \n \r; also lone surrogates
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Control/format characters and lone surrogates become spaces."""
+    return _CONTROL.sub(" ", text)
+
+
+# --- engines ---------------------------------------------------------------------------------
+
+
+class Engine(Protocol):
+    name: str
+
+    def cut(self, text: str) -> list[str]: ...
+
+    def cut_for_search(self, text: str) -> list[str]: ...
+
+
+def read_user_dict(path: Path = USER_DICT) -> list[tuple[str, int | None]]:
+    """``(word, frequency or None)`` entries of a jieba user dictionary, normalised."""
     words: list[tuple[str, int | None]] = []
     if not path.exists():
         return words
@@ -42,23 +106,139 @@ def _read_user_dict(path: Path) -> list[tuple[str, int | None]]:
     return words
 
 
-@lru_cache(maxsize=1)
-def engine():
-    """The shared segmenter with the user dictionary loaded (once per process)."""
-    import rjieba
+class RJiebaEngine:
+    """rjieba (Rust) with the user dictionary; HMM off (identical to jieba's tokens)."""
 
+    name = "rjieba"
+
+    def __init__(self, user_dict: Path = USER_DICT):
+        import rjieba
+
+        self._seg = rjieba.Jieba()
+        for word, freq in read_user_dict(user_dict):
+            self._seg.add_word(word, freq, None)
+
+    def cut(self, text: str) -> list[str]:
+        return self._seg.cut(text, False)
+
+    def cut_for_search(self, text: str) -> list[str]:
+        return self._seg.cut_for_search(text, False)
+
+
+class JiebaEngine:
+    """The reference: Python jieba with its own dictionary instance, the user words, HMM off."""
+
+    name = "jieba"
+
+    def __init__(self, user_dict: Path = USER_DICT):
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._seg = jieba.Tokenizer()
+        self._seg.initialize()
+        for word, freq in read_user_dict(user_dict):
+            self._seg.add_word(word, freq)
+
+    def cut(self, text: str) -> list[str]:
+        return self._seg.lcut(text, HMM=False)
+
+    def cut_for_search(self, text: str) -> list[str]:
+        return self._seg.lcut_for_search(text, HMM=False)
+
+
+@lru_cache(maxsize=1)
+def engine() -> RJiebaEngine:
+    """The shared segmenter with the user dictionary loaded (once per process)."""
     with _lock:
-        seg = rjieba.Jieba()
-        for word, freq in _read_user_dict(USER_DICT):
-            seg.add_word(word, freq, None)
-        return seg
+        return RJiebaEngine()
+
+
+@lru_cache(maxsize=1)
+def reference_engine() -> JiebaEngine:
+    """Python jieba with the same dictionary: the reference :func:`engine` is measured against."""
+    with _lock:
+        return JiebaEngine()
 
 
 def segment(text: str) -> list[str]:
     """Precise-mode tokens of normalised text (HMM off: deterministic and fast)."""
-    return engine().cut(normalize_text(text), False)
+    return engine().cut(normalize_text(text))
 
 
 def segment_for_search(text: str) -> list[str]:
     """Search-mode tokens: whole words plus their dictionary sub-words, for indexing."""
-    return engine().cut_for_search(normalize_text(text), False)
+    return engine().cut_for_search(normalize_text(text))
+
+
+# --- classifier tokens -----------------------------------------------------------------------
+
+# URLs, @mentions (Weibo names: letters, digits, CJK, - and _), Weibo emoticon codes [泪] [doge]
+_SPECIAL = re.compile(r"(https?://[^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]+|www\.[a-z0-9.\-]+[^\s\u4e00-\u9fff]*"
+                      r"|@[\w\-]{1,30}|\[[\u4e00-\u9fffa-z0-9]{1,8}\])")
+#: punctuation that carries tone and is kept as a token
+KEPT_PUNCT = frozenset("!?~…")
+_DROP_IN_EMOJI = str.maketrans("", "", "\ufe0f\ufe0e\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+@lru_cache(maxsize=4096)
+def _keep(token: str) -> str | None:
+    """What a raw engine token becomes: itself, an emoji, a kept punctuation mark, or nothing."""
+    if token.isspace() or not token:
+        return None
+    if token in KEPT_PUNCT:
+        return token
+    if any(ch.isalnum() for ch in token):
+        return token
+    stripped = token.translate(_DROP_IN_EMOJI)
+    if stripped and unicodedata.category(stripped[0]) == "So":
+        return stripped  # emoji and pictographs
+    return None
+
+
+def analyze(text: str, seg: Engine | None = None) -> list[str]:
+    """Classifier tokens of raw ``text`` (normalised, specials folded; see the module docstring)."""
+    text = normalize_text(clean_text(text))
+    cut = (seg or engine()).cut
+    out: list[str] = []
+    keep = _keep
+    parts = _SPECIAL.split(text)
+    for i, part in enumerate(parts):
+        if not part:
+            continue
+        if i % 2:  # a special span
+            c = part[0]
+            out.append(URL_TOKEN if c in "hw" else MENTION_TOKEN if c == "@" else part)
+            continue
+        for tok in cut(part):
+            kept = keep(tok)
+            if kept is not None:
+                out.append(kept)
+    return out
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """The stop-word list (normalised), loaded once."""
+    if not STOP_WORDS.exists():
+        return frozenset()
+    words = (line.strip() for line in STOP_WORDS.read_text(encoding="utf-8").splitlines())
+    return frozenset(normalize_text(w) for w in words if w and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def sentiment_lexicon() -> dict[str, int]:
+    """word → +1 / -1 from ``data/dict/sentiment.txt`` (normalised), loaded once."""
+    lex: dict[str, int] = {}
+    if not SENTIMENT_LEXICON.exists():
+        return lex
+    for number, line in enumerate(SENTIMENT_LEXICON.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, _, sign = line.partition("\t")
+        if sign.strip() not in ("+1", "-1"):
+            raise ValueError(f"{SENTIMENT_LEXICON}:{number}: expected 'word<TAB>+1' or '-1', got {line!r}")
+        lex[normalize_text(word.strip())] = int(sign)
+    return lex

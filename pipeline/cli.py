@@ -25,6 +25,12 @@ from pipeline.store.base import DIMENSIONS, PostFilter, StoreError
 #: modules that contribute subcommands (each exposes ``commands``)
 COMMAND_MODULES = [
     "pipeline.store.cli",
+    "classifiers.cli",
+    "alerts.cli",
+    "crawlers.cli",
+    "pipeline.scheduler.cli",
+    "pipeline.briefing.cli",
+    "console.cli",
 ]
 
 console = Console()
@@ -96,7 +102,29 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _YuqingGroup(click.Group):
+    """Adds the commands of :data:`COMMAND_MODULES` on first use, so those modules may import
+    this one (for :func:`get_context` and friends) without an import cycle."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            for name in COMMAND_MODULES:
+                for command in importlib.import_module(name).commands:
+                    self.add_command(command)
+
+    def list_commands(self, ctx):
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name):
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_YuqingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), envvar="YUQING_CONFIG_DIR",
               help="directory of settings.yaml and the other YAML files [./config]")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="YUQING_DATA_DIR",
@@ -225,11 +253,5 @@ def stats(click_ctx, by: tuple[str, ...], interval: str | None, query: str | Non
     console.print(table)
 
 
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
-        for command in module.commands:
-            main.add_command(command)
-
-
-_register()
+if __name__ == "__main__":
+    main()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -111,22 +111,91 @@ class NotifySettings(_Section):
     console_url: str = "http://127.0.0.1:8000"  # base of the links in messages
 
 
+def _check_cron(value: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"invalid cron expression {value!r} (minute hour day month weekday): {exc}") from exc
+    return value
+
+
 class SchedulerSettings(_Section):
+    """``yuqing run``: how often the recurring jobs fire and how the daemon behaves."""
+
     enabled: bool = True
+    alerts_evaluate_minutes: float = Field(default=5, gt=0)     # alert rules evaluated
+    alerts_escalate_minutes: float = Field(default=1, gt=0)     # unacknowledged incidents escalated
+    outbox_seconds: float = Field(default=15, gt=0)             # pending notifications delivered
+    crawl_timeout_minutes: float = Field(default=60, gt=0)      # a crawl child is killed after this
+    misfire_grace_seconds: int = Field(default=900, ge=1)       # a missed run still runs this late
+    briefing_misfire_grace_hours: float = Field(default=12, gt=0)
+    shutdown_grace_seconds: float = Field(default=30, ge=0)     # running jobs may finish this long
+    max_workers: int = Field(default=6, ge=1, le=64)            # jobs running at the same time
+    history_days: int = Field(default=90, ge=1)                 # job-run records kept
+    notify_after_failures: int = Field(default=3, ge=1)         # admins told at this many failures in a row
+    # the crawl child's command line; {python} {config_dir} {data_dir} {source} are filled in.
+    # Default: {python} -m pipeline.cli --config-dir {config_dir} --data-dir {data_dir} crawl {source}
+    crawl_command: list[str] | None = None
 
 
 class BriefingSettings(_Section):
-    recipients: list[str] = Field(default_factory=list)
+    """The weekly briefing (舆情周报) and the optional daily digest."""
+
+    recipients: list[str] = Field(default_factory=list)         # e-mail addresses of the weekly
+    weekly_cron: str = "0 8 * * mon"                            # in ``timezone``
+    daily_digest: bool = False
+    daily_cron: str = "0 8 * * *"
+    daily_recipients: list[str] = Field(default_factory=list)   # default: ``recipients``
+    issuer: str = "朝阳区总工会"
+    unit: str | None = None                                     # scope of the scheduled briefing
+    top_events: int = Field(default=5, ge=1, le=20)
+    min_event_posts: int = Field(default=2, ge=1)
+
+    _cron = field_validator("weekly_cron", "daily_cron")(_check_cron)
+
+    @field_validator("recipients", "daily_recipients")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        for addr in v:
+            if "@" not in addr or any(c.isspace() for c in addr):
+                raise ValueError(f"not an e-mail address: {addr!r}")
+        return v
 
 
 class ConsoleSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 8000
+    secret_key: str | None = None  # signs cookies; default: generated into data_dir/console-secret.key
+    secure_cookies: Literal["auto", "always", "never"] = "auto"  # auto: Secure when served over https
+    trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-Proto/For uvicorn believes
+    session_idle_minutes: int = Field(default=720, ge=5)
+    session_max_hours: int = Field(default=168, ge=1)
+    max_failed_logins: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    min_password_length: int = Field(default=10, ge=8)
+    refresh_seconds: int = Field(default=30, ge=2)  # live refresh of the incident queue
 
 
 class CrawlSettings(_Section):
-    cookies_file: str | None = None
-    proxies_file: str | None = None
+    """Crawling (crawlers/): credentials come from files or env vars named here, never from code."""
+
+    cookies_file: str | None = None       # YAML/JSON {pool: ["k=v; k2=v2", ...]}; relative to config dir
+    cookies_env: str = "YUQING_CRAWL_COOKIES"   # env var holding such a file's path or its JSON
+    proxies_file: str | None = None       # one proxy URL a line (# comments); relative to config dir
+    proxies_env: str = "YUQING_CRAWL_PROXIES"   # env var: comma-separated proxy URLs
+    user_agent: str = ("Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/120.0 Mobile Safari/537.36")
+    pause_minutes: float = Field(default=30, gt=0)      # first pause after a ban; doubles each time
+    max_pause_hours: float = Field(default=24, gt=0)
+    stale_factor: float = Field(default=3, ge=1)        # stale: no success for this many intervals
+    stale_min_hours: float = Field(default=2, ge=0)
+    alert_error_rate: float = Field(default=0.5, ge=0, le=1)  # over the last health_window runs
+    health_window: int = Field(default=10, ge=1)
+    ingest_batch_size: int = Field(default=200, ge=1)
+    history: int = Field(default=50, ge=1)              # runs kept per source
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 class Settings(_Section):

@@ -36,9 +36,13 @@ def default_stages(ctx: Context) -> list[Stage]:
 
 def classify_stages(ctx: Context) -> list[Stage]:
     """Topic and sentiment classification (issue: classifiers)."""
-    return []
+    from classifiers.stage import ClassifyStage
+
+    return [ClassifyStage(ctx)]
 
 
 def link_stages(ctx: Context) -> list[Stage]:
     """Linking to the union hierarchy (issue: alerts)."""
-    return []
+    from alerts.linking import LinkStage
+
+    return [LinkStage(ctx)]

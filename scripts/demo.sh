@@ -11,5 +11,12 @@ echo "== 入库 ingest $SAMPLE → $YUQING_DATA_DIR"
 $Y ingest "$SAMPLE"
 echo "== 统计 stats by platform"
 $Y stats --by platform
+echo "== 预警 alerts: evaluate as of the newest sample post, then the open incidents"
+$Y alerts evaluate --at latest
+$Y alerts list --status open
+
+echo "== 舆情周报 weekly briefing of the newest week in the sample (.docx, .html, .md, charts)"
+$Y briefing weekly --week latest
 echo
 echo "结果在 results are in: $YUQING_DATA_DIR"
+echo "周报在 the briefing is in: $YUQING_DATA_DIR/briefings/ (open the .docx and the .html; yuqing briefing list)"

@@ -6,6 +6,7 @@ need=()
 command -v unzip >/dev/null || need+=(unzip)
 command -v curl >/dev/null || need+=(curl)
 command -v mvn >/dev/null || need+=(maven)
+[ -x /usr/bin/chromium ] || need+=(chromium)  # console browser tests (Playwright drives it)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "please install: ${need[*]}" >&2; exit 1; fi
   apt-get update -q >/dev/null

@@ -146,7 +146,7 @@ class PostStore(abc.ABC):
     def iter_range(self, flt: PostFilter = PostFilter(), *, batch_size: int = 1000) -> Iterator[Post]:
         """Every matching post, oldest ``published_at`` first (ties by id), streamed in batches."""
 
-    def refresh(self) -> None:
+    def refresh(self) -> None:  # noqa: B027 - optional hook
         """Make all writes visible to reads (Elasticsearch is near-real-time)."""
 
     def health(self) -> dict:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -281,4 +281,4 @@ def bucket_start(dt: datetime, interval: str, tz: ZoneInfo) -> datetime:
     offset = local.utcoffset().total_seconds()
     epoch = dt.timestamp()
     start = ((epoch + offset) // step) * step - offset
-    return datetime.fromtimestamp(start, tz=timezone.utc).astimezone(tz) + timedelta(0)
+    return datetime.fromtimestamp(start, tz=timezone.utc).astimezone(tz)

@@ -1,0 +1,56 @@
+"""E-mail over SMTP (``settings.notify.smtp``: host, port, ssl/starttls, login, sender)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import TYPE_CHECKING
+
+from alerts.channels.base import Channel, DeliveryError
+
+if TYPE_CHECKING:
+    from alerts.models import OutboxMessage
+
+
+class EmailChannel(Channel):
+    name = "email"
+
+    def build(self, message: OutboxMessage) -> EmailMessage:
+        cfg = self.settings.notify.smtp
+        mail = EmailMessage()
+        mail["From"] = cfg.sender
+        mail["To"] = message.address
+        mail["Subject"] = message.subject
+        mail["Date"] = formatdate(localtime=False)
+        mail["Message-ID"] = f"<{message.idempotency_key}@yuqing>"
+        mail["X-Idempotency-Key"] = message.idempotency_key
+        mail.set_content(message.body + "\n\n—— 朝阳区总工会舆情监测系统（自动发送，请勿直接回复）\n", charset="utf-8")
+        return mail
+
+    def send(self, message: OutboxMessage) -> None:
+        cfg = self.settings.notify.smtp
+        mail = self.build(message)
+        try:
+            if cfg.ssl:
+                server = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=self.timeout, context=ssl.create_default_context())
+            else:
+                server = smtplib.SMTP(cfg.host, cfg.port, timeout=self.timeout)
+            with server:
+                if cfg.starttls and not cfg.ssl:
+                    server.starttls(context=ssl.create_default_context())
+                if cfg.username:
+                    server.login(cfg.username, cfg.password or "")
+                server.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise DeliveryError(f"email: recipient refused {exc.recipients}",
+                                retryable=any(400 <= c < 500 for c in codes)) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(f"email: login refused by {cfg.host}:{cfg.port}: {exc.smtp_code}", retryable=False) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"email: {cfg.host}:{cfg.port} answered {exc.smtp_code} {exc.smtp_error!r}",
+                                retryable=exc.smtp_code < 500) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"email: {cfg.host}:{cfg.port}: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,374 @@
+"""``yuqing alerts …`` and ``yuqing org …``: thin commands over :mod:`alerts.api`,
+:mod:`alerts.outbox`, :mod:`alerts.org` and :mod:`alerts.linking`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from alerts import api
+from alerts.models import SEVERITY_NAMES, STATUS_NAMES
+from alerts.org import LEVEL_NAMES, load_org
+from pipeline.cli import emit_json, get_context, parse_time_option
+from pipeline.config import ConfigError
+from pipeline.store.base import PostFilter, StoreError
+
+console = Console()
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _local(ctx, iso: str | None) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(ctx.tz).strftime("%m-%d %H:%M")
+
+
+# --- yuqing alerts ----------------------------------------------------------------------------------
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """预警：检测、事件、升级与通知 (detect, incidents, escalation, delivery)."""
+
+
+@alerts_group.command("evaluate")
+@click.option("--at", "at_text",
+              help="evaluate as of this time (ISO 8601; default: now; 'latest' = just after the newest stored post)")
+@click.option("--dry-run", is_flag=True, help="detect and print only: no incident changes, no notifications")
+@click.option("--deliver/--no-deliver", default=False, help="also send due notifications afterwards")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, as_json: bool) -> None:
+    """Detect trends and high-risk posts as of a time, open/update incidents, escalate overdue ones."""
+    from alerts.detect import run_evaluation
+
+    ctx = get_context(click_ctx)
+    try:
+        if at_text == "latest":
+            newest = ctx.store().search(PostFilter(), limit=1).posts
+            if not newest:
+                raise click.ClickException("the store holds no posts: nothing to evaluate (--at latest)")
+            at = newest[0].published_at + timedelta(seconds=1)
+        else:
+            at = parse_time_option(at_text, "--at") or datetime.now(UTC)
+        report = run_evaluation(ctx, at.astimezone(UTC), dry_run=dry_run)
+        delivered = api.deliver_outbox(ctx, None) if deliver and not dry_run else None
+    except (ConfigError, StoreError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        out = report.as_dict()
+        if delivered is not None:
+            out["delivered"] = delivered
+        emit_json(out)
+        return
+    title = f"预警评估 {at.astimezone(ctx.tz):%Y-%m-%d %H:%M}（{report.store}，{report.seconds:.2f} 秒，{report.queries} 次查询）"
+    table = Table(title=title + ("［演练，不入库］" if dry_run else ""))
+    for col in ("单位", "话题", "类型", "级别", "量/基线", "说明"):
+        table.add_column(col, overflow="fold")
+    for f in report.findings:
+        c = f["counts"]
+        amount = (f"{c.get('posts')}条/{c.get('expected')}" if f["kind"] == "trend" else f"{c.get('posts')}条")
+        table.add_row(f["unit_name"], f["topic"], "趋势" if f["kind"] == "trend" else "高风险",
+                      SEVERITY_NAMES.get(f["severity"], f["severity"]), amount, f["title"][:60])
+    console.print(table if report.findings else f"{title}：未发现异常")
+    if not dry_run:
+        console.print(f"新立案 {len(report.opened)}，更新 {len(report.updated)}，升级 {len(report.escalated)}，"
+                      f"自动重开 {len(report.reopened)}，已处置后抑制 {report.suppressed}，待发通知 {report.notifications}"
+                      + (f"，已发送 {delivered}" if delivered is not None else ""))
+
+
+@alerts_group.command("list")
+@click.option("--status", type=click.Choice(["open", "acknowledged", "resolved", "active"]),
+              help="active = open or acknowledged")
+@click.option("--unit", "unit", help="unit id: incidents of this unit and every unit below it")
+@click.option("--topic", help="taxonomy id")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_cmd(click_ctx, status: str | None, unit: str | None, topic: str | None, limit: int, as_json: bool) -> None:
+    """Incidents, most recently changed first."""
+    ctx = get_context(click_ctx)
+    units = None
+    if unit:
+        org = load_org(ctx)
+        if unit not in org:
+            raise click.BadParameter(f"unknown unit {unit!r} (see yuqing org show)", param_hint="--unit")
+        units = org.subtree(unit)
+    incidents = api.list_incidents(ctx, units, status, topic=topic, limit=limit)
+    if as_json:
+        emit_json([i.to_dict(timeline=False) for i in incidents])
+        return
+    table = Table(title=f"预警事件 共 {len(incidents)} 条")
+    for col in ("编号", "单位", "话题", "级别", "状态", "已通知至", "数量", "立案", "最近变化"):
+        table.add_column(col, overflow="fold")
+    for i in incidents:
+        d = i.to_dict(timeline=False)
+        c = d["counts"]
+        amount = f"{c.get('posts', '')}条" + (f"/基线{c['expected']}" if "expected" in c else "")
+        table.add_row(str(i.id), i.unit_name, i.topic_name or i.topic, SEVERITY_NAMES.get(i.severity, i.severity),
+                      STATUS_NAMES.get(i.status, i.status), i.escalated_to_name, amount,
+                      _local(ctx, d["created_at"]), _local(ctx, d["updated_at"]))
+    console.print(table)
+
+
+def _show(ctx, incident_id: int, as_json: bool) -> None:
+    from alerts.outbox import list_outbox
+
+    inc = api.get_incident(ctx, incident_id)
+    if inc is None:
+        raise click.ClickException(f"没有编号为 {incident_id} 的预警事件")
+    data = inc.to_dict()
+    messages = list_outbox(ctx, incident_id=incident_id, limit=1000)
+    if as_json:
+        data["deliveries"] = [m.to_dict() for m in messages]
+        emit_json(data)
+        return
+    console.print(f"[bold]#{inc.id} {inc.title}[/]")
+    for label, value in [("单位", f"{inc.unit_name}（{inc.unit_id}，{LEVEL_NAMES.get(inc.unit_level, inc.unit_level)}）"),
+                         ("话题", f"{inc.topic_name}（{inc.topic}）"), ("类型", "趋势" if inc.kind == "trend" else "高风险帖子"),
+                         ("级别", SEVERITY_NAMES.get(inc.severity, inc.severity)),
+                         ("状态", STATUS_NAMES.get(inc.status, inc.status)),
+                         ("已通知至", f"{inc.escalated_to_name}（{LEVEL_NAMES.get(inc.escalation_level, '')}）"),
+                         ("数据", json.dumps({k: v for k, v in data["counts"].items() if k != "windows"}, ensure_ascii=False)),
+                         ("链接", f"{ctx.settings.notify.console_url.rstrip('/')}/incidents/{inc.id}")]:
+        console.print(f"  {label}：{value}")
+    if data["evidence"]:
+        console.print("  代表帖子：")
+        for e in data["evidence"][:5]:
+            console.print(f"    - {e.get('text', '')[:60]} {e.get('url', '')}")
+    table = Table(title="时间线")
+    for col in ("时间", "事项", "操作人", "说明"):
+        table.add_column(col, overflow="fold")
+    for ev in data["timeline"]:
+        table.add_row(_local(ctx, ev["at"]), ev["kind_name"], ev["by"], ev["note"] or "")
+    console.print(table)
+    if messages:
+        counts: dict[str, int] = {}
+        for m in messages:
+            counts[m.status] = counts.get(m.status, 0) + 1
+        console.print("  通知：" + "，".join(f"{ {'pending': '待发', 'sent': '已发', 'dead': '失败'}.get(k, k)} {v}"
+                                           for k, v in counts.items()))
+
+
+@alerts_group.command("show")
+@click.argument("incident_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show_cmd(click_ctx, incident_id: int, as_json: bool) -> None:
+    """One incident with its timeline and deliveries."""
+    _show(get_context(click_ctx), incident_id, as_json)
+
+
+def _transition(click_ctx, fn, incident_id: int, by: str, note: str | None, as_json: bool, done: str) -> None:
+    ctx = get_context(click_ctx)
+    try:
+        inc = fn(ctx, incident_id, by, note)
+    except (api.IncidentNotFound, api.InvalidTransition) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        emit_json(inc.to_dict())
+    else:
+        console.print(f"事件 #{inc.id} {done}（{by}）。当前状态：{STATUS_NAMES.get(inc.status, inc.status)}")
+
+
+@alerts_group.command("ack")
+@click.argument("incident_id", type=int)
+@click.option("--by", required=True, help="who acknowledges (name)")
+@click.option("--note", help="optional note")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def ack_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: bool) -> None:
+    """Acknowledge an incident: stops escalation by timeout (growth still escalates)."""
+    _transition(click_ctx, api.acknowledge, incident_id, by, note, as_json, "已确认")
+
+
+@alerts_group.command("resolve")
+@click.argument("incident_id", type=int)
+@click.option("--by", required=True, help="who resolves (name)")
+@click.option("--note", required=True, help="how it was handled (required)")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def resolve_cmd(click_ctx, incident_id: int, by: str, note: str, as_json: bool) -> None:
+    """Close an incident with a note on how it was handled."""
+    _transition(click_ctx, api.resolve, incident_id, by, note, as_json, "已处置完毕")
+
+
+@alerts_group.command("reopen")
+@click.argument("incident_id", type=int)
+@click.option("--by", required=True, help="who reopens (name)")
+@click.option("--note", help="why")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def reopen_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: bool) -> None:
+    """Reopen a resolved incident (notifies the units it had reached)."""
+    _transition(click_ctx, api.reopen, incident_id, by, note, as_json, "已重新打开")
+
+
+@alerts_group.command("deliver")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def deliver_cmd(click_ctx, as_json: bool) -> None:
+    """Send due notifications from the outbox (retries with backoff; safe to run concurrently)."""
+    from alerts.outbox import deliver_due
+
+    ctx = get_context(click_ctx)
+    report = deliver_due(ctx)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    console.print(f"已发送 {report.sent}，失败待重试 {report.failed}，放弃 {report.dead}，仍待发送 {report.pending}")
+    for line in report.errors[:20]:
+        console.print(f"[yellow]{line}[/]")
+
+
+@alerts_group.command("outbox")
+@click.option("--status", type=click.Choice(["pending", "sent", "dead"]))
+@click.option("--incident", "incident_id", type=int)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def outbox_cmd(click_ctx, status: str | None, incident_id: int | None, limit: int, as_json: bool) -> None:
+    """Queued and sent notifications."""
+    from alerts.outbox import list_outbox
+
+    ctx = get_context(click_ctx)
+    rows = list_outbox(ctx, status, incident_id, limit)
+    if as_json:
+        emit_json([m.to_dict() for m in rows])
+        return
+    table = Table(title=f"通知队列 {len(rows)} 条")
+    for col in ("编号", "事件", "渠道", "收件", "状态", "次数", "下次尝试", "错误"):
+        table.add_column(col, overflow="fold")
+    for m in rows:
+        d = m.to_dict()
+        table.add_row(str(m.id), str(m.incident_id or ""), m.channel, m.recipient, m.status, str(m.attempts),
+                      _local(ctx, d["next_attempt_at"]) if m.status == "pending" else "", (m.last_error or "")[:60])
+    console.print(table)
+
+
+@alerts_group.command("reindex")
+@click.pass_context
+def reindex_cmd(click_ctx) -> None:
+    """Rebuild {prefix}-alerts in Elasticsearch from the state database."""
+    from alerts.index import sync_incidents
+    from alerts.state import StateStore
+
+    ctx = get_context(click_ctx)
+    if ctx.settings.store.backend != "elasticsearch":
+        raise click.ClickException("store.backend is not elasticsearch: nothing to index")
+    n = sync_incidents(ctx, StateStore(ctx), None)
+    console.print(f"已索引 {n} 个事件")
+
+
+# --- yuqing org ----------------------------------------------------------------------------------------
+
+
+@click.group("org")
+def org_group() -> None:
+    """工会组织体系：查看单位、检验关联 (union hierarchy)."""
+
+
+def _load_org(click_ctx):
+    ctx = get_context(click_ctx)
+    try:
+        return ctx, load_org(ctx)
+    except ConfigError as exc:
+        raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
+
+
+@org_group.command("show")
+@click.argument("unit", required=False)
+@click.option("--depth", type=click.IntRange(0), help="levels below UNIT to show")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def org_show(click_ctx, unit: str | None, depth: int | None, as_json: bool) -> None:
+    """The hierarchy (validated) from UNIT or the district; with UNIT, also its details and roster."""
+    ctx, org = _load_org(click_ctx)
+    if unit and unit not in org:
+        matches = ([u for u in org.units.values() if unit == u.name or unit in u.aliases]
+                   or [u for u in org.units.values() if unit in u.name])
+        if len(matches) == 1:
+            unit = matches[0].id
+        else:
+            hint = f"; did you mean {', '.join(u.id for u in matches[:5])}?" if matches else ""
+            raise click.BadParameter(f"unknown unit {unit!r}{hint}", param_hint="UNIT")
+    start = org[unit] if unit else org.root
+    if as_json:
+        emit_json({"unit": start.model_dump(mode="json"), "path": org.path(start.id),
+                   "children": [c.id for c in org.children(start.id)],
+                   "subtree": sorted(org.subtree(start.id)) if unit else None,
+                   "counts": {lvl: len(org.level_units(lvl)) for lvl in LEVEL_NAMES} if not unit else None})
+        return
+    if unit:
+        console.print(f"[bold]{start.name}[/]（{start.id}，{LEVEL_NAMES[start.level]}）")
+        console.print("  上级：" + (" → ".join(org.display_name(a) for a in org.ancestors(start.id)) or "无"))
+        if start.aliases:
+            console.print("  别名：" + "、".join(start.aliases))
+        if start.landmarks:
+            console.print("  地标：" + "、".join(start.landmarks))
+        shared = [s for s in org.shared if start.id in s.units]
+        for s in shared:
+            console.print(f"  共用地名：{s.term}（与 {'、'.join(org.display_name(u) for u in s.units if u != start.id)}）")
+        roster_unit = org.roster_unit(start.id)
+        if roster_unit.id != start.id:
+            console.print(f"  值班：本单位未配置，由 {roster_unit.name} 值班人员负责")
+        now = datetime.now(UTC)
+        for o in roster_unit.roster:
+            channels = "、".join(o.contacts())
+            duty = "在岗" if o.on_duty(now, ctx.tz) else "不在岗"
+            console.print(f"  值班员 {o.name}（{o.role or '—'}）{o.hours}［{duty}］ 渠道：{channels or '无'}")
+    tree = Tree(f"{start.name} [dim]{start.id}[/]")
+    nodes = {start.id: tree}
+    for d, u in org.walk(start.id):
+        if u.id == start.id or (depth is not None and d > depth):
+            continue
+        parent = nodes.get(u.parent)
+        if parent is None:
+            continue
+        nodes[u.id] = parent.add(f"{u.name} [dim]{u.id}[/]" + ("" if u.roster else " [yellow](无值班)[/]"))
+    if depth is None and not unit:
+        depth = 1
+        tree = Tree(f"{start.name} [dim]{start.id}[/]")
+        for child in org.children(start.id):
+            n = len(org.subtree(child.id)) - 1
+            tree.add(f"{child.name} [dim]{child.id}[/]" + (f"（下属 {n} 个单位）" if n else ""))
+    console.print(tree)
+    if not unit:
+        counts = "，".join(f"{LEVEL_NAMES[lvl]} {len(org.level_units(lvl))}" for lvl in LEVEL_NAMES)
+        console.print(f"共 {len(org)} 个单位：{counts}。用 yuqing org show 单位ID 查看详情，--depth N 展开。")
+
+
+@org_group.command("link")
+@click.argument("text")
+@click.option("--location", help="platform location field (e.g. 北京 朝阳区)")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def org_link(click_ctx, text: str, location: str | None, as_json: bool) -> None:
+    """Which units TEXT links to, and why."""
+    from alerts.linking import Linker
+
+    _, org = _load_org(click_ctx)
+    linker = Linker(org)
+    result = linker.link(text, location)
+    if as_json:
+        emit_json({"org_units": result.units, "org_path": result.path, "link_confidence": result.confidence,
+                   "unit_confidence": result.unit_confidence, "default": result.default,
+                   "matches": [{"term": m.term, "kind": m.kind, "units": list(m.units), "start": m.start,
+                                "end": m.end, "source": m.source} for m in result.matches],
+                   "notes": result.notes})
+        return
+    for line in linker.explain(result):
+        console.print(line)
+    for unit in result.units:
+        console.print("归属路径：" + " → ".join(org.display_name(u) for u in reversed(org.path(unit))))
+
+
+commands = [alerts_group, org_group]

@@ -1,0 +1,192 @@
+"""``yuqing train | classify | evaluate`` — the classifiers' commands (registered in pipeline/cli.py).
+
+* ``train [--data PATH ...] [--cv group|random|none] [--json]`` — train both heads on labelled
+  JSONL (default ``data/corpus``), print cross-validated metrics, save into the data dir.
+* ``classify [FILE.jsonl|-] [--explain]`` — add ``topics`` and ``sentiment`` (and with
+  ``--explain`` an ``explanation``) to every record; records are any JSON objects with ``content``
+  (or ``text``) and optional ``title``. A line that cannot be classified (invalid JSON, no text) is
+  reported on stderr with its line number and reason and left out of the output.
+* ``evaluate --data FILE.jsonl [--json]`` — score the saved model on labelled records.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from classifiers.corpus import CorpusError, read_labelled
+from classifiers.evaluate import format_report, score
+from classifiers.features import DEFAULT_MAX_CHARS
+from classifiers.taxonomy import UnknownTopicError, load_taxonomy
+
+# pipeline.cli imports this module to register the commands: import from it inside functions only
+err_console = Console(stderr=True)
+BATCH = 1000
+
+
+@click.command()
+@click.option("--data", "data", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="labelled JSONL file or directory (repeatable) [data/corpus]")
+@click.option("--cv", type=click.Choice(["group", "random", "none"]), default="group", show_default=True,
+              help="cross-validation: hold out writer×style groups, shuffled 5-fold, or none")
+@click.option("--json", "as_json", is_flag=True, help="print the model card as JSON")
+@click.pass_context
+def train(click_ctx, data: tuple[Path, ...], cv: str, as_json: bool) -> None:
+    """Train the topic and sentiment heads, print cross-validated metrics, save the model."""
+    from classifiers.store import model_dir, save_model
+    from classifiers.store import train as train_model
+    from pipeline.cli import emit_json, get_context
+
+    ctx = get_context(click_ctx)
+    taxonomy = load_taxonomy(ctx)
+    try:
+        model = train_model(list(data) or None, cv=cv, taxonomy=taxonomy,
+                            log_fn=lambda m: err_console.print(f"[dim]{m}[/]"))
+    except (CorpusError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    directory = model_dir(ctx)
+    save_model(model, directory)
+    card = model.card
+    if as_json:
+        emit_json(card)
+        return
+    click.echo(f"模型已保存 saved to {directory} (data version {card['data_version']}, "
+               f"{card['n_train']} posts, {card['train_seconds']} s)")
+    if "cv" in card:
+        click.echo(f"交叉验证 cross-validation: {card['cv']['method']}")
+        click.echo(format_report(card["cv"], taxonomy.names()))
+
+
+def _iter_batches(stream, size: int):
+    batch: list[tuple[int, str]] = []
+    for number, raw in enumerate(stream, start=1):
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                err_console.print(f"line {number}: rejected: not UTF-8 (byte {exc.start})")
+                continue
+        if not raw.strip():
+            continue
+        batch.append((number, raw))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def record_text(obj: object) -> str:
+    """The text to classify of one input record; ``ValueError`` with the reason if there is none."""
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    title = obj.get("title") or ""
+    content = obj.get("content", obj.get("text"))
+    if content is None:
+        content = ""
+    if not isinstance(title, str) or not isinstance(content, str):
+        raise ValueError("title and content must be strings")
+    text = f"{title}\n{content}" if title else content
+    if not text.strip():
+        raise ValueError("no text: title and content are empty")
+    return text
+
+
+@click.command()
+@click.argument("file", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--explain", is_flag=True, help="add the terms that drove each label")
+@click.pass_context
+def classify(click_ctx, file: str, explain: bool) -> None:
+    """Add topics and sentiment to each record of FILE.jsonl (- or nothing: stdin) → stdout."""
+    from classifiers.store import ModelError, get_model
+    from pipeline.cli import get_context
+
+    ctx = get_context(click_ctx)
+    if file != "-" and not Path(file).exists():
+        raise click.BadParameter(f"{file}: no such file", param_hint="FILE")
+    try:
+        model = get_model(ctx)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    max_chars = model.topics[0].max_chars
+    stream = sys.stdin.buffer if file == "-" else open(file, "rb")
+    done = rejected = 0
+    out = sys.stdout
+    try:
+        for batch in _iter_batches(stream, BATCH):
+            objs, texts = [], []
+            for number, raw in batch:
+                try:
+                    obj = json.loads(raw)
+                    texts.append(record_text(obj))
+                    objs.append(obj)
+                except json.JSONDecodeError as exc:
+                    rejected += 1
+                    err_console.print(f"line {number}: rejected: invalid JSON at column {exc.colno}: {exc.msg}")
+                except ValueError as exc:
+                    rejected += 1
+                    err_console.print(f"line {number}: rejected: {exc}")
+            for obj, text, pred in zip(objs, texts, model.predict(texts), strict=True):
+                obj["topics"] = pred.topics
+                obj["sentiment"] = {"label": pred.sentiment, "scores": pred.scores}
+                notes = [pred.note] if pred.note else []
+                if len(text) > max_chars:
+                    notes.append(f"classified on the first {max_chars} of {len(text)} characters")
+                if notes:
+                    obj["classify_note"] = "; ".join(notes)
+                if explain:
+                    obj["explanation"] = model.explain(text)
+                out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                done += 1
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    if rejected:
+        err_console.print(f"classified {done}, rejected {rejected} (see the lines above)")
+
+
+@click.command()
+@click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
+              help="labelled JSONL (records with content, optional title, topics and/or sentiment); repeatable")
+@click.option("--json", "as_json", is_flag=True, help="print the metrics as JSON")
+@click.pass_context
+def evaluate(click_ctx, data: tuple[Path, ...], as_json: bool) -> None:
+    """Score the saved model on labelled posts: per-label P/R/F1, micro/macro-F1, sentiment."""
+    from classifiers.store import ModelError, get_model
+    from pipeline.cli import emit_json, get_context
+
+    ctx = get_context(click_ctx)
+    taxonomy = load_taxonomy(ctx)
+    try:
+        examples, problems = read_labelled(list(data), taxonomy, require_labels=False, strict=False)
+    except (CorpusError, UnknownTopicError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for p in problems[:20]:
+        err_console.print(f"[yellow]skipped {p}[/]")
+    if len(problems) > 20:
+        err_console.print(f"[yellow]… and {len(problems) - 20} more skipped[/]")
+    if not examples:
+        raise click.ClickException(f"no usable labelled records in {', '.join(map(str, data))}")
+    try:
+        model = get_model(ctx)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    preds = model.predict([e.text for e in examples])
+    report = score(examples, preds, model.topic_labels)
+    report["skipped"] = len(problems)
+    report["model"] = {k: model.card.get(k) for k in ("data_version", "trained_at", "n_train")}
+    if as_json:
+        emit_json(report)
+        return
+    click.echo(f"评估 evaluated {len(examples)} records ({len(problems)} skipped) with model "
+               f"{report['model']['data_version']}")
+    click.echo(format_report(report, taxonomy.names()))
+
+
+commands = [train, classify, evaluate]
+
+__all__ = ["commands", "DEFAULT_MAX_CHARS"]

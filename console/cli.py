@@ -1,0 +1,190 @@
+"""``yuqing users …`` (console accounts), ``yuqing serve`` (the duty console) and
+``yuqing kibana export`` (saved objects for analysts)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from console.models import ROLE_LABELS, ROLES
+
+
+def _ctx(click_ctx):
+    from pipeline.cli import get_context
+
+    return get_context(click_ctx)
+
+
+def _read_password(password_stdin: bool, confirm: bool = True) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise click.UsageError("--password-stdin: nothing on standard input")
+        return line.rstrip("\r\n")
+    if os.environ.get("YUQING_NEW_PASSWORD"):
+        return os.environ["YUQING_NEW_PASSWORD"]
+    return click.prompt("密码 password", hide_input=True, confirmation_prompt=confirm)
+
+
+def _audit(ctx, action: str, account, detail: str = "") -> None:
+    from console import audit
+
+    operator = os.environ.get("SUDO_USER") or os.environ.get("USER") or "cli"
+    audit.record(ctx, f"cli:{operator}"[:64], action, unit_id=account.unit_id, target=f"user:{account.username}",
+                 detail=detail)
+
+
+@click.group("users")
+def users() -> None:
+    """Console accounts (stored in the state database)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--unit", "unit_id", required=True, help="union unit id the account belongs to (config/org.yaml)")
+@click.option("--role", type=click.Choice(ROLES), default="duty", show_default=True,
+              help="duty 值班员 (sees and acts), analyst 分析员 (read-only), admin 管理员 (+ audit log)")
+@click.option("--name", "display_name", default="", help="display name, e.g. 张伟")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin "
+              "(else env YUQING_NEW_PASSWORD, else a prompt)")
+@click.pass_context
+def users_add(click_ctx, username: str, unit_id: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Create an account."""
+    from console.accounts import AccountError, add_user
+
+    ctx = _ctx(click_ctx)
+    password = _read_password(password_stdin)
+    try:
+        account = add_user(ctx, username, password, unit_id, role, display_name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _audit(ctx, "user.add", account, f"role={role}")
+    click.echo(f"已创建 created {account.username} ({ROLE_LABELS[role]}, {unit_id})")
+
+
+@users.command("list")
+@click.option("--unit", "unit_id", help="only accounts in this unit's subtree")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def users_list(click_ctx, unit_id: str | None, as_json: bool) -> None:
+    """List accounts."""
+    from console.accounts import list_users
+    from console.db import now_utc
+    from pipeline.cli import emit_json
+
+    ctx = _ctx(click_ctx)
+    units = None
+    if unit_id:
+        from alerts.org import load_org
+
+        org = load_org(ctx)
+        if org.get(unit_id) is None:
+            raise click.BadParameter(f"unknown unit {unit_id!r}", param_hint="--unit")
+        units = set(org.subtree(unit_id))
+    rows = list_users(ctx, units)
+    if as_json:
+        emit_json([a.as_dict() for a in rows])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    now = now_utc()
+    table = Table(title=f"账号 accounts ({len(rows)})")
+    for col in ("用户名", "姓名", "单位", "角色", "状态", "上次登录"):
+        table.add_column(col)
+    for a in rows:
+        state = "停用 disabled" if a.disabled else ("锁定 locked" if a.locked_until and a.locked_until > now else "正常")
+        last = a.last_login_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M") if a.last_login_at else "—"
+        table.add_row(a.username, a.display_name, a.unit_id, ROLE_LABELS.get(a.role, a.role), state, last)
+    Console().print(table)
+
+
+@users.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="re-enable the account instead (and clear a lock-out)")
+@click.pass_context
+def users_disable(click_ctx, username: str, enable: bool) -> None:
+    """Disable an account (ends its sessions at once), or --enable it again."""
+    from console.accounts import AccountError, set_disabled
+
+    ctx = _ctx(click_ctx)
+    try:
+        account = set_disabled(ctx, username, not enable)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _audit(ctx, "user.enable" if enable else "user.disable", account)
+    click.echo(f"{'已启用 enabled' if enable else '已停用 disabled'} {username}")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="read the new password from the first line of stdin")
+@click.pass_context
+def users_reset_password(click_ctx, username: str, password_stdin: bool) -> None:
+    """Set a new password, clear a lock-out and sign the account out everywhere."""
+    from console.accounts import AccountError, get_user, reset_password
+
+    ctx = _ctx(click_ctx)
+    if get_user(ctx, username) is None:
+        raise click.ClickException(f"没有该用户 no such user {username!r}")
+    password = _read_password(password_stdin)
+    try:
+        account = reset_password(ctx, username, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _audit(ctx, "user.reset-password", account)
+    click.echo(f"已重置 password reset for {username}")
+
+
+@click.command("serve")
+@click.option("--host", help="address to listen on [console.host, 127.0.0.1]")
+@click.option("--port", type=int, help="port [console.port, 8000]")
+@click.option("--workers", type=int, default=1, show_default=True, hidden=True)
+@click.pass_context
+def serve(click_ctx, host: str | None, port: int | None, workers: int) -> None:
+    """Run the duty console (web pages and /api/) under uvicorn."""
+    import uvicorn
+
+    from console.app import create_app
+    from pipeline.config import ConfigError
+
+    ctx = _ctx(click_ctx)
+    cfg = ctx.settings.console
+    try:
+        app = create_app(ctx)
+    except ConfigError as exc:
+        raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
+    host, port = host or cfg.host, port or cfg.port
+    click.echo(f"值班控制台 console on http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=cfg.trusted_proxies,
+                log_level="info", server_header=False)
+
+
+@click.group("kibana")
+def kibana() -> None:
+    """Kibana saved objects for analysts (data views, searches, dashboard)."""
+
+
+@kibana.command("export")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("kibana-export"),
+              show_default=True, help="directory to write the .ndjson files into")
+@click.option("--prefix", help="index prefix to point the data views at [store.elasticsearch.index_prefix]")
+@click.pass_context
+def kibana_export(click_ctx, out_dir: Path, prefix: str | None) -> None:
+    """Write the saved objects (import them in Kibana: Stack Management → Saved objects → Import)."""
+    from console.kibana import export
+
+    ctx = _ctx(click_ctx)
+    prefix = prefix or ctx.settings.store.elasticsearch.index_prefix
+    try:
+        written = export(ctx.config_dir, out_dir, prefix)
+    except ValueError as exc:  # bad prefix, or a shipped file that is not valid NDJSON
+        raise click.BadParameter(str(exc), param_hint="--prefix / config/kibana") from exc
+    for path, count in written:
+        click.echo(f"{path}  ({count} objects)")
+
+
+commands = [users, serve, kibana]

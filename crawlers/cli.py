@@ -1,0 +1,211 @@
+"""``yuqing crawl`` and ``yuqing sources``: run a source, list sources with their state and health,
+check cookies, review health, resume a paused source.
+
+``yuqing crawl NAME [--out FILE.jsonl] [--max-pages N] [--since ISO] [--force] [--json]``
+    Exit code 0 ok, 3 paused for a ban/captcha/login wall (now or still), 1 failure.
+``yuqing sources [--json]``             list: spider, schedule, last run, cursor, health
+``yuqing sources check [NAME…]``        cookie/session pre-flight per source
+``yuqing sources health [--json]``      review every source, alert administrators on changes
+``yuqing sources resume NAME``          lift a pause early (after fixing cookies/proxies)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.table import Table
+
+from pipeline.config import ConfigError
+
+# pipeline.cli imports this module while it registers commands (and runs as __main__ under
+# ``python -m pipeline.cli``), so its helpers are looked up when a command runs.
+
+
+def _cli():
+    import pipeline.cli
+
+    return pipeline.cli
+
+
+def get_context(click_ctx):
+    return _cli().get_context(click_ctx)
+
+
+def emit_json(data) -> None:
+    _cli().emit_json(data)
+
+
+class _Lazy:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __getattr__(self, attr):
+        return getattr(getattr(_cli(), self.name), attr)
+
+
+console = _Lazy("console")
+err_console = _Lazy("err_console")
+
+SUMMARY_ROWS = [("页面 pages", "pages"), ("条目 items", "items"), ("新增 new", "new"),
+                ("重复 duplicates", "duplicates"), ("错误 errors", "errors"), ("封禁 bans", "bans"),
+                ("已删除 deleted", "deleted")]
+
+
+@click.command()
+@click.argument("source_name", metavar="SOURCE")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True),
+              help="write the posts as JSON Lines to FILE instead of ingesting them")
+@click.option("--max-pages", type=click.IntRange(1, 500), help="listing pages per target [source's max_pages]")
+@click.option("--since", help="collect posts published since (ISO 8601, or 7d/24h); overrides the cursor")
+@click.option("--force", is_flag=True, help="run even if the source is paused")
+@click.option("--json", "as_json", is_flag=True, help="print the run summary as JSON")
+@click.pass_context
+def crawl(click_ctx, source_name: str, out: str | None, max_pages: int | None, since: str | None,
+          force: bool, as_json: bool) -> None:
+    """Crawl one configured SOURCE now (ingest, or --out FILE). Exit 3 when paused by a block."""
+    from crawlers.runner import CrawlError, run_source
+    from crawlers.sources import get_source
+
+    ctx = get_context(click_ctx)
+    since_dt = _cli().parse_time_option(since, "--since")
+    try:
+        source = get_source(ctx, source_name)
+        outcome = run_source(ctx, source, out=out, max_pages=max_pages, since=since_dt, force=force)
+    except (ConfigError, CrawlError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    run = outcome.run
+    if as_json:
+        data = run.as_dict()
+        data.update(exit_code=outcome.exit_code, health=outcome.health.as_dict(),
+                    paused_until=outcome.paused_until.isoformat() if outcome.paused_until else None)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        if run.status == "skipped":
+            err_console.print(f"[yellow]数据源 {source.name} 暂停中，直到 {outcome.paused_until:%Y-%m-%d %H:%M %Z}"
+                              f"（{run.block_kind}: {run.block_reason}）；用 --force 强制运行[/]")
+        table = Table(title=f"采集结果 {source.name}（{run.status}）", show_header=False)
+        for label, key in SUMMARY_ROWS:
+            table.add_row(label, str(getattr(run, key)))
+        if run.out:
+            table.add_row("输出 out", run.out)
+        console.print(table)
+        if run.block_reason and run.status == "blocked":
+            err_console.print(f"[red]已暂停 paused until {outcome.paused_until:%Y-%m-%d %H:%M %Z}: "
+                              f"{run.block_kind}: {run.block_reason}[/]")
+        for line in run.error_samples[:10]:
+            err_console.print(f"[yellow]{line}[/]")
+    sys.exit(outcome.exit_code)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def sources(click_ctx, as_json: bool) -> None:
+    """List configured sources with last run, cursor and health."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from crawlers.health import assess
+    from crawlers.runner import describe_cursor
+    from crawlers.sources import load_sources
+    from crawlers.state import SourceState
+
+    ctx = get_context(click_ctx)
+    try:
+        configured = load_sources(ctx)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = []
+    for source in configured:
+        state = SourceState.load(ctx.data_dir, source.name)
+        health = assess(ctx, source, state)
+        last = state.runs[-1] if state.runs else None
+        rows.append({"name": source.name, "spider": source.spider, "schedule": source.schedule.describe(),
+                     "enabled": source.enabled, "last_run": last, "cursors": state.data["cursors"],
+                     "cursor": describe_cursor(state), "health": health.as_dict()})
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"数据源 sources（{len(rows)}）")
+    for col in ("名称", "类型", "计划", "最近运行", "游标 cursor", "健康", "每次条数", "出错率", "封禁率"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        last = r["last_run"]
+        h = r["health"]
+        last_txt = f"{last['finished_at'][:16]} {last['status']} ({last['items']}条)" if last else "从未"
+        status = h["status"] + (f"：{h['reason']}" if h["reason"] else "")
+        table.add_row(r["name"], r["spider"], r["schedule"], last_txt, r["cursor"], status,
+                      str(h["items_per_run"]), f"{h['error_rate']:.0%}", f"{h['ban_rate']:.0%}")
+    console.print(table)
+
+
+@sources.command("check")
+@click.argument("names", nargs=-1)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def sources_check(click_ctx, names: tuple[str, ...], as_json: bool) -> None:
+    """Pre-flight: does each source's cookie (or no cookie) still get real pages? Exit 3 if any fails."""
+    from crawlers.preflight import check_sources, to_json
+    from crawlers.sources import get_source, load_sources
+
+    ctx = get_context(click_ctx)
+    try:
+        chosen = [get_source(ctx, n) for n in names] if names else load_sources(ctx, include_disabled=False)
+        results = check_sources(ctx, chosen)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(to_json(results))
+    else:
+        table = Table(title="会话检查 sources check")
+        for col in ("数据源", "Cookie", "结果", "说明"):
+            table.add_column(col, overflow="fold")
+        for r in results:
+            colour = "green" if r.verdict == "ok" else "red"
+            table.add_row(r.source, r.cookie, f"[{colour}]{r.verdict}[/]", r.detail)
+        console.print(table)
+    sys.exit(0 if all(r.verdict == "ok" for r in results) else 3)
+
+
+@sources.command("health")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def sources_health(click_ctx, as_json: bool) -> None:
+    """Review every source's health; stale/paused/failing sources alert the administrators."""
+    from crawlers.health import review_all
+
+    ctx = get_context(click_ctx)
+    try:
+        events = review_all(ctx)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        emit_json(events)
+        return
+    if not events:
+        console.print("健康状态无变化 no health changes")
+    for e in events:
+        console.print(f"{e['subject']}（{'已通知' if e['delivered'] else '未发送: ' + e.get('delivery_error', '')}）")
+
+
+@sources.command("resume")
+@click.argument("name")
+@click.pass_context
+def sources_resume(click_ctx, name: str) -> None:
+    """Lift a source's pause (and forget dead-cookie verdicts) so the next run goes ahead."""
+    from crawlers.sources import get_source
+    from crawlers.state import SourceState
+
+    ctx = get_context(click_ctx)
+    try:
+        get_source(ctx, name)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with SourceState.locked(ctx.data_dir, name) as state:
+        state.resume()
+        state.data["cookies"] = {}
+    console.print(f"数据源 {name} 已恢复 resumed")
+
+
+commands = [crawl, sources]

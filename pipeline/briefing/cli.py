@@ -1,0 +1,113 @@
+"""``yuqing briefing weekly|daily|list``: write a briefing now, or show the archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipeline.store.base import StoreError
+
+
+@click.group("briefing")
+def briefing_group() -> None:
+    """舆情周报：write the weekly briefing (.docx, .html, .md) or list the archive."""
+
+
+def _common(func):
+    func = click.option("--json", "as_json", is_flag=True, help="print the result (paths, numbers) as JSON")(func)
+    func = click.option("--mail", is_flag=True, help="also e-mail it to briefing.recipients")(func)
+    func = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                        help="write here instead of the archive (data_dir/briefings/…)")(func)
+    func = click.option("--unit", help="a union unit id: the briefing of that unit's subtree")(func)
+    return func
+
+
+def _run(click_ctx, builder, period_arg, unit, out_dir, mail, as_json) -> None:
+    from pipeline.briefing.build import BriefingError, mail_briefing
+    from pipeline.briefing.mail import MailError
+    from pipeline.cli import console, emit_json, get_context
+
+    ctx = get_context(click_ctx)
+    try:
+        result = builder(ctx, period_arg, unit, out_dir)
+    except (BriefingError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    mailed = None
+    if mail:
+        recipients = ctx.settings.briefing.recipients
+        if not recipients:
+            raise click.ClickException("--mail: no recipients (set briefing.recipients in settings.yaml)")
+        try:
+            mail_briefing(ctx, result, recipients)
+        except MailError as exc:
+            raise click.ClickException(f"briefing written to {result.out_dir} but not mailed: {exc}") from exc
+        mailed = recipients
+    if as_json:
+        emit_json({"period": result.period.key, "unit": result.unit, "dir": str(result.out_dir),
+                   "files": {k: str(p) for k, p in result.paths.items()},
+                   "charts": {k: str(p) for k, p in result.charts.items()}, "mailed_to": mailed,
+                   "overview": result.data["overview"]})
+        return
+    console.print(f"[bold]{result.title}[/]（{result.period.label}）")
+    console.print(result.data["overview"]["headline"])
+    for fmt, path in result.paths.items():
+        console.print(f"  {fmt:5} {path}")
+    if mailed:
+        console.print(f"已发送 mailed to: {', '.join(mailed)}")
+
+
+@briefing_group.command("weekly")
+@click.option("--week", help="ISO week like 2026-W47, or 'latest' (week of the newest post) "
+                             "[default: the last complete week]")
+@_common
+@click.pass_context
+def weekly(click_ctx, week, unit, out_dir, mail, as_json) -> None:
+    """Write the weekly briefing (舆情周报) for the district or one unit."""
+    from pipeline.briefing.build import build_weekly
+
+    _run(click_ctx, build_weekly, week, unit, out_dir, mail, as_json)
+
+
+@briefing_group.command("daily")
+@click.option("--day", help="YYYY-MM-DD [default: yesterday]")
+@_common
+@click.pass_context
+def daily(click_ctx, day, unit, out_dir, mail, as_json) -> None:
+    """Write the daily digest (舆情日报) for the district or one unit."""
+    from pipeline.briefing.build import build_daily
+
+    _run(click_ctx, build_daily, day, unit, out_dir, mail, as_json)
+
+
+@briefing_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_cmd(click_ctx, as_json: bool) -> None:
+    """Show archived briefings (data_dir/briefings), newest first."""
+    from rich.table import Table
+
+    from pipeline.briefing.archive import list_archive
+    from pipeline.cli import console, emit_json, get_context
+
+    ctx = get_context(click_ctx)
+    items = list_archive(ctx)
+    if as_json:
+        emit_json(items)
+        return
+    if not items:
+        console.print(f"暂无存档 no briefings archived yet in {ctx.data_dir / 'briefings'}")
+        return
+    table = Table(title="舆情周报存档 briefing archive")
+    for col in ("期次", "范围", "时段", "信息量", "生成时间", "邮件", "目录"):
+        table.add_column(col, overflow="fold")
+    for m in items:
+        mailings = m.get("mailings") or []
+        last = mailings[-1] if mailings else None
+        mail = "—" if not last else (f"失败 {last['error']}" if last.get("error") else f"已发 {len(last['to'])}人")
+        table.add_row(m.get("period", ""), m.get("scope_name", ""), m.get("label", ""), str(m.get("posts", "")),
+                      str(m.get("generated_at", ""))[:16].replace("T", " "), mail, m["dir"])
+    console.print(table)
+
+
+commands = [briefing_group]

@@ -1,0 +1,103 @@
+"""``yuqing run`` (the daemon) and ``yuqing jobs`` (what it does, when, and how it went)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+
+@click.command("run")
+@click.option("--once", "once", metavar="JOB_ID", help="run one job now (e.g. crawl:NAME, briefing:weekly) and exit")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning"]), default="info", show_default=True)
+@click.pass_context
+def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
+    """Run the scheduler: crawls, alert evaluation/escalation/delivery, briefings. Stops cleanly on
+    SIGTERM/SIGINT. Logs are JSON lines on stderr and in data_dir/logs/scheduler.log."""
+    from pipeline.cli import get_context
+    from pipeline.scheduler import jobs
+    from pipeline.scheduler.logs import setup_logging
+    from pipeline.scheduler.service import AlreadyRunning, SchedulerService, desired_jobs
+
+    ctx = get_context(click_ctx)
+    setup_logging(ctx.path("logs") / "scheduler.log", getattr(logging, log_level.upper()))
+    if once:
+        from datetime import datetime
+
+        specs = {s.id: s for s in desired_jobs(ctx, datetime.now(ctx.tz))}
+        if once not in specs:
+            raise click.BadParameter(f"{once!r}: not a configured job; one of {', '.join(specs)}", param_hint="--once")
+        from pipeline import statedb
+        from pipeline.scheduler.models import JobRun
+
+        JobRun.__table__.create(statedb.engine_for(ctx), checkfirst=True)
+        jobs.install(jobs.Runtime(ctx=ctx))
+        try:
+            status = specs[once].func(*specs[once].args)
+        finally:
+            jobs.install(None)
+        click.echo(f"{once}: {status}")
+        if status not in ("ok", "skipped"):
+            raise SystemExit(1)
+        return
+    if not ctx.settings.scheduler.enabled:
+        raise click.ClickException("scheduler.enabled is false in settings.yaml")
+    service = SchedulerService(ctx)
+    try:
+        service.run_forever()
+    except AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _ago(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else "—"
+
+
+@click.command("jobs")
+@click.option("--history", "history", type=click.IntRange(0, 1000), default=0,
+              help="also show the N most recent runs")
+@click.option("--job", "job_id", help="only this job's runs (with --history)")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def jobs_cmd(click_ctx, history: int, job_id: str | None, as_json: bool) -> None:
+    """List the scheduler's jobs: trigger, next run, last run, last result and duration."""
+    from rich.table import Table
+
+    from pipeline.cli import console, emit_json, get_context
+    from pipeline.config import ConfigError
+    from pipeline.scheduler.service import job_overview, recent_runs
+
+    ctx = get_context(click_ctx)
+    try:
+        rows = job_overview(ctx)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    runs = recent_runs(ctx, job_id, history) if history else []
+    if as_json:
+        emit_json({"jobs": rows, "runs": runs} if history else rows)
+        return
+    table = Table(title="调度任务 scheduler jobs")
+    for col in ("任务 job", "名称", "触发 trigger", "下次运行 next", "上次运行 last", "结果", "耗时 s", "说明"):
+        table.add_column(col, overflow="fold")
+    colours = {"ok": "green", "failed": "red", "interrupted": "yellow", "paused": "yellow", "missed": "yellow"}
+    for r in rows:
+        status = r["last_status"] or "—"
+        if r["last_status"] in colours:
+            status = f"[{colours[r['last_status']]}]{status}[/]"
+        if not r["configured"]:
+            status += "（已不在配置中 no longer configured）"
+        table.add_row(r["id"], r["name"], r["trigger"], _ago(r["next_run"]), _ago(r["last_run"]), status,
+                      "" if r["last_duration"] is None else f"{r['last_duration']:.1f}", r["last_message"])
+    console.print(table)
+    if runs:
+        hist = Table(title="最近运行 recent runs")
+        for col in ("开始 started", "任务 job", "计划 scheduled", "结果", "耗时 s", "说明"):
+            hist.add_column(col, overflow="fold")
+        for r in runs:
+            hist.add_row(_ago(r["started_at"]), r["job_id"], _ago(r["scheduled_at"]), r["status"],
+                         "" if r["duration"] is None else f"{r['duration']:.1f}",
+                         (r["message"] or "").strip().splitlines()[-1][:120] if r["message"] else "")
+        console.print(hist)
+
+
+commands = [run_cmd, jobs_cmd]

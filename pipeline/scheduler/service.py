@@ -1,0 +1,421 @@
+"""The scheduler service behind ``yuqing run`` (see the package docstring for the design)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from threading import TIMEOUT_MAX
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.executors.base import run_job
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import obj_to_ref
+from filelock import FileLock, Timeout
+from sqlalchemy.exc import IntegrityError
+
+from pipeline import statedb
+from pipeline.config import ConfigError, read_yaml
+from pipeline.scheduler import jobs
+from pipeline.scheduler.clock import Clock
+from pipeline.scheduler.models import JobRun
+
+if TYPE_CHECKING:
+    from pipeline.context import Context
+
+log = logging.getLogger("yuqing.scheduler")
+
+JOBS_TABLE = "scheduler_jobs"
+LOCK_FILE = "scheduler.lock"
+
+
+class AlreadyRunning(Exception):
+    """Another ``yuqing run`` holds this data dir."""
+
+
+# --- what should be scheduled -----------------------------------------------------------------
+
+
+@dataclass
+class JobSpec:
+    id: str
+    name: str                 # Chinese, shown by `yuqing jobs`
+    func: Any
+    trigger: Any
+    args: tuple = ()
+    source: str | None = None
+    misfire_grace_time: int | None = None
+
+    @property
+    def signature(self) -> tuple:
+        tz = getattr(self.trigger, "timezone", None)
+        return (obj_to_ref(self.func), tuple(self.args), str(self.trigger), str(tz), self.name,
+                self.misfire_grace_time)
+
+
+def _job_signature(job) -> tuple:
+    tz = getattr(job.trigger, "timezone", None)
+    return (job.func_ref, tuple(job.args), str(job.trigger), str(tz), job.name, job.misfire_grace_time)
+
+
+def load_source_list(ctx: Context) -> list[Any]:
+    """The configured sources: ``crawlers.sources.load_sources`` when the crawlers area is
+    installed, else a minimal reading of ``sources.yaml`` (name, schedule, enabled)."""
+    try:
+        from crawlers.sources import load_sources  # crawlers area
+    except ImportError:
+        load_sources = None
+    if load_sources is not None:
+        return list(load_sources(ctx))
+    path = ctx.config_dir / "sources.yaml"
+    if not path.exists():
+        return []
+    data = read_yaml(path) or {}
+    items = data.get("sources", []) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ConfigError(path, "sources", "expected a list of sources")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("name") or not isinstance(item.get("schedule"), dict):
+            raise ConfigError(path, f"sources.{i}", "each source needs a name and a schedule")
+        out.append(SimpleNamespace(name=item["name"], schedule=item["schedule"], enabled=item.get("enabled", True)))
+    return out
+
+
+def _source_trigger(src: Any, tz, start: datetime):
+    sched = src.schedule
+    get = sched.get if isinstance(sched, dict) else (lambda k: getattr(sched, k, None))
+    cron, minutes = get("cron"), get("minutes")
+    if cron:
+        return CronTrigger.from_crontab(cron, timezone=tz)
+    if minutes:
+        return IntervalTrigger(minutes=float(minutes), start_date=start, timezone=tz)
+    raise ConfigError("sources.yaml", f"{src.name}.schedule", 'give {"cron": "*/30 * * * *"} or {"minutes": 30}')
+
+
+@lru_cache(maxsize=1)
+def alerts_installed() -> bool:
+    """Alert jobs are scheduled only where the alerts area is installed (imported once: slow)."""
+    try:
+        import alerts.api  # noqa: F401
+    except ImportError:
+        log.warning("alerts.api not installed: no alert evaluation, escalation or delivery jobs")
+        return False
+    return True
+
+
+def desired_jobs(ctx: Context, now: datetime) -> list[JobSpec]:
+    """Every job the configuration asks for. ``now`` anchors interval triggers (first run soon
+    after a fresh start, crawls staggered 20 s apart so they do not all start at once)."""
+    cfg, tz = ctx.settings.scheduler, ctx.tz
+    grace = cfg.misfire_grace_seconds
+    specs: list[JobSpec] = []
+    sources = [s for s in load_source_list(ctx) if getattr(s, "enabled", True)]
+    for i, src in enumerate(sources):
+        specs.append(JobSpec(f"crawl:{src.name}", f"采集 {src.name}", jobs.crawl,
+                             _source_trigger(src, tz, now + timedelta(seconds=5 + 20 * i)),
+                             (src.name,), src.name, grace))
+    if alerts_installed():
+        specs += [
+            JobSpec("alerts:evaluate", "预警研判", jobs.evaluate_alerts,
+                    IntervalTrigger(minutes=cfg.alerts_evaluate_minutes, start_date=now + timedelta(seconds=2), timezone=tz),
+                    misfire_grace_time=grace),
+            JobSpec("alerts:escalate", "超时升级", jobs.escalate_alerts,
+                    IntervalTrigger(minutes=cfg.alerts_escalate_minutes, start_date=now + timedelta(seconds=3), timezone=tz),
+                    misfire_grace_time=grace),
+            JobSpec("alerts:outbox", "消息投递", jobs.deliver_outbox,
+                    IntervalTrigger(seconds=cfg.outbox_seconds, start_date=now + timedelta(seconds=1), timezone=tz),
+                    misfire_grace_time=max(60, int(cfg.outbox_seconds * 4))),
+        ]
+    bcfg = ctx.settings.briefing
+    bgrace = int(cfg.briefing_misfire_grace_hours * 3600)
+    specs.append(JobSpec("briefing:weekly", "舆情周报", jobs.weekly_briefing,
+                         CronTrigger.from_crontab(bcfg.weekly_cron, timezone=tz), misfire_grace_time=bgrace))
+    if bcfg.daily_digest:
+        specs.append(JobSpec("briefing:daily", "舆情日报", jobs.daily_digest,
+                             CronTrigger.from_crontab(bcfg.daily_cron, timezone=tz), misfire_grace_time=bgrace))
+    specs.append(JobSpec("maintenance:prune", "清理运行记录", jobs.prune_history,
+                         CronTrigger.from_crontab("30 3 * * *", timezone=tz), misfire_grace_time=bgrace))
+    return specs
+
+
+# --- APScheduler pieces -----------------------------------------------------------------------
+
+
+def _run_job_at(job, jobstore_alias, run_times, logger_name):
+    """APScheduler's ``run_job`` with the scheduled time made known to :func:`jobs.recorded`."""
+    with jobs.scheduled_for(run_times[-1]):
+        return run_job(job, jobstore_alias, run_times, logger_name)
+
+
+class RecordingExecutor(ThreadPoolExecutor):
+    """A thread pool executor that passes each run's scheduled time on to the job."""
+
+    def _do_submit_job(self, job, run_times):
+        def callback(f):
+            exc = f.exception()
+            if exc:
+                self._run_job_error(job.id, exc, getattr(exc, "__traceback__", None))
+            else:
+                self._run_job_success(job.id, f.result())
+
+        f = self._pool.submit(_run_job_at, job, job._jobstore_alias, run_times, self._logger.name)
+        f.add_done_callback(callback)
+
+
+class ClockedScheduler(BackgroundScheduler):
+    """A background scheduler that waits in the time of its :class:`Clock`."""
+
+    def __init__(self, clock: Clock, **options):
+        self._clock = clock
+        super().__init__(**options)
+
+    def _main_loop(self):
+        wait_seconds = TIMEOUT_MAX
+        while self.state != STATE_STOPPED:
+            real = self._clock.real_seconds(wait_seconds)
+            self._event.wait(None if real is None else min(real, TIMEOUT_MAX))
+            self._event.clear()
+            wait_seconds = self._process_jobs()
+
+
+def open_jobstore(ctx: Context) -> SQLAlchemyJobStore:
+    return SQLAlchemyJobStore(engine=statedb.engine_for(ctx), tablename=JOBS_TABLE)
+
+
+# --- the service --------------------------------------------------------------------------------
+
+
+class SchedulerService:
+    def __init__(self, ctx: Context, clock: Clock | None = None):
+        self.ctx = ctx
+        self.clock = clock or Clock()
+        self.runtime = jobs.Runtime(ctx=ctx, clock=self.clock)
+        self.scheduler: ClockedScheduler | None = None
+        self._lock = FileLock(str(ctx.path(LOCK_FILE)))
+        self._stop = threading.Event()
+        self._stopped = False
+
+    # lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout as exc:
+            pid = (self.ctx.data_dir / "scheduler.pid").read_text().strip() \
+                if (self.ctx.data_dir / "scheduler.pid").exists() else "?"
+            raise AlreadyRunning(f"another `yuqing run` (pid {pid}) is already running for data dir "
+                                 f"{self.ctx.data_dir.resolve()}") from exc
+        try:
+            (self.ctx.data_dir / "scheduler.pid").write_text(str(os.getpid()))
+            engine = statedb.engine_for(self.ctx)
+            if alerts_installed():  # (imported before the clock starts)
+                import alerts.models  # noqa: F401 — its tables, created here before jobs race to
+            statedb.create_all(engine)  # every state table, once, before concurrent jobs start
+            jobs.install(self.runtime)
+            n = jobs.mark_interrupted(self.runtime, reason="the daemon stopped before this run finished")
+            if n:
+                log.warning("runs left unfinished by the previous daemon marked interrupted", extra={"runs": n})
+            self.clock.install()
+            cfg = self.ctx.settings.scheduler
+            self.scheduler = ClockedScheduler(
+                self.clock, timezone=self.ctx.tz, jobstores={"default": open_jobstore(self.ctx)},
+                executors={"default": RecordingExecutor(cfg.max_workers)},
+                job_defaults={"coalesce": True, "max_instances": 1,
+                              "misfire_grace_time": cfg.misfire_grace_seconds})
+            self.scheduler.add_listener(self._on_not_run, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+            self.scheduler.start(paused=True)
+            self.sync_jobs()
+            self.scheduler.resume()
+        except BaseException:
+            self._release()
+            raise
+        log.info("scheduler started", extra={"data_dir": str(self.ctx.data_dir.resolve()),
+                                              "jobs": len(self.scheduler.get_jobs())})
+
+    def sync_jobs(self) -> dict[str, list[str]]:
+        """Make the job store match the configuration; unchanged jobs keep their next run."""
+        assert self.scheduler is not None
+        changes: dict[str, list[str]] = {"added": [], "updated": [], "kept": [], "removed": []}
+        specs = desired_jobs(self.ctx, self.clock.now(self.ctx.tz))
+        wanted = {s.id for s in specs}
+        existing = {j.id: j for j in self.scheduler.get_jobs()}
+        for spec in specs:
+            job = existing.get(spec.id)
+            if job is not None and _job_signature(job) == spec.signature:
+                changes["kept"].append(spec.id)
+                continue
+            # an interval job's first run is its start date even if setting up took longer than that
+            first = getattr(spec.trigger, "start_date", None) if isinstance(spec.trigger, IntervalTrigger) else None
+            extra = {"next_run_time": first} if first is not None else {}
+            self.scheduler.add_job(spec.func, spec.trigger, args=spec.args, id=spec.id, name=spec.name,
+                                   misfire_grace_time=spec.misfire_grace_time, replace_existing=True, **extra)
+            changes["updated" if job is not None else "added"].append(spec.id)
+        for job_id in existing.keys() - wanted:
+            self.scheduler.remove_job(job_id)
+            changes["removed"].append(job_id)
+        log.info("jobs synced with the configuration", extra={k: v for k, v in changes.items() if v})
+        return changes
+
+    def _on_not_run(self, event) -> None:
+        """Record runs APScheduler skipped: missed beyond the grace time, or still running."""
+        missed = event.code == EVENT_JOB_MISSED
+        times = [event.scheduled_run_time] if missed else list(event.scheduled_run_times)
+        job_id = event.job_id
+        source = job_id.split(":", 1)[1] if job_id.startswith("crawl:") else None
+        status = "missed" if missed else "skipped"
+        message = ("missed its time by more than the misfire grace time" if missed
+                   else "the previous run was still going (runs never overlap)")
+        Session = self.runtime.sessions()
+        now = self.clock.now()
+        for at in times:
+            with Session() as s:
+                s.add(JobRun(job_id=job_id, source=source, scheduled_at=at, started_at=now, finished_at=now,
+                             duration=0.0, status=status, message=message, instance=self.runtime.instance))
+                try:
+                    s.commit()
+                except IntegrityError:
+                    s.rollback()
+        log.warning(f"job not run: {message}", extra={"job": job_id, "source": source, "status": status})
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop scheduling; let running jobs finish for ``grace`` seconds, then stop crawl children
+        and record what is still running as interrupted."""
+        if self._stopped:
+            return
+        self._stopped = True
+        rt = self.runtime
+        grace = self.ctx.settings.scheduler.shutdown_grace_seconds if grace is None else grace
+        rt.stopping.set()
+        log.info("scheduler stopping", extra={"running": sorted(rt.active.values()), "grace_seconds": grace})
+        if self.scheduler is not None and self.scheduler.state != STATE_STOPPED:
+            self.scheduler.shutdown(wait=False)
+        if not self._wait_idle(grace) and jobs.stop_children(rt, signal.SIGTERM):
+            log.warning("crawl children asked to stop", extra={"running": sorted(rt.active.values())})
+            if not self._wait_idle(10) and jobs.stop_children(rt, signal.SIGKILL):
+                self._wait_idle(5)
+        n = jobs.mark_interrupted(rt, instance=rt.instance, reason="stopped by shutdown before the run finished")
+        log.info("scheduler stopped", extra={"interrupted": n})
+        self._release()
+
+    def _wait_idle(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.runtime.lock:
+                if not self.runtime.active:
+                    return True
+            time.sleep(0.05)
+        with self.runtime.lock:
+            return not self.runtime.active
+
+    def _release(self) -> None:
+        self.clock.uninstall()
+        if not self.runtime.active:
+            jobs.install(None)
+        try:
+            (self.ctx.data_dir / "scheduler.pid").unlink(missing_ok=True)
+        finally:
+            if self._lock.is_locked:
+                self._lock.release()
+
+    def run_forever(self) -> None:
+        """Start, then block until SIGTERM/SIGINT (a second signal stops crawl children at once)."""
+
+        def on_signal(signum, _frame):
+            if self._stop.is_set():
+                log.warning("second signal: stopping crawl children now")
+                jobs.stop_children(self.runtime, signal.SIGTERM)
+            log.info("signal received", extra={"signal": signal.Signals(signum).name})
+            self._stop.set()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            while not self._stop.wait(1.0):
+                pass
+        finally:
+            self.stop()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+
+# --- reporting (yuqing jobs) -------------------------------------------------------------------
+
+
+def describe_trigger(trigger) -> str:
+    """``cron 0 8 * * mon`` or ``every 30 min`` / ``every 15 s``."""
+    if isinstance(trigger, CronTrigger):
+        f = {fld.name: str(fld) for fld in trigger.fields}
+        return f"cron {f['minute']} {f['hour']} {f['day']} {f['month']} {f['day_of_week']}"
+    if isinstance(trigger, IntervalTrigger):
+        secs = trigger.interval.total_seconds()
+        return f"every {secs / 60:g} min" if secs >= 60 else f"every {secs:g} s"
+    return str(trigger)
+
+
+def job_overview(ctx: Context) -> list[dict[str, Any]]:
+    """Every job — configured or stored — with its trigger, next run and last run."""
+    from sqlalchemy import func, select
+
+    engine = statedb.engine_for(ctx)
+    JobRun.__table__.create(engine, checkfirst=True)
+    store = open_jobstore(ctx)
+    store.start(BackgroundScheduler(timezone=ctx.tz), "default")
+    stored = {j.id: j for j in store.get_all_jobs()}
+    now = datetime.now(ctx.tz)
+    specs = {s.id: s for s in desired_jobs(ctx, now)}
+    Session = statedb.session_factory(engine)
+    with Session() as s:
+        latest = select(JobRun.job_id, func.max(JobRun.id).label("last")).group_by(JobRun.job_id).subquery()
+        last_runs = {r.job_id: r for r in s.scalars(select(JobRun).join(latest, JobRun.id == latest.c.last))}
+        counts = {(j, st): n for j, st, n in s.execute(
+            select(JobRun.job_id, JobRun.status, func.count()).group_by(JobRun.job_id, JobRun.status))}
+    rows = []
+    for job_id in list(specs) + [j for j in stored if j not in specs] + \
+            [j for j in last_runs if j not in specs and j not in stored]:
+        spec, job, run = specs.get(job_id), stored.get(job_id), last_runs.get(job_id)
+        trigger = job.trigger if job is not None else spec.trigger if spec else None
+        if job is not None:
+            next_run = job.next_run_time
+        elif spec is not None:
+            next_run = spec.trigger.get_next_fire_time(None, now)
+        else:
+            next_run = None
+        rows.append({
+            "id": job_id, "name": (job.name if job else spec.name if spec else ""),
+            "trigger": describe_trigger(trigger) if trigger else "", "configured": spec is not None,
+            "scheduled": job is not None,
+            "next_run": next_run.astimezone(ctx.tz).isoformat() if next_run else None,
+            "last_run": run.started_at.astimezone(ctx.tz).isoformat() if run else None,
+            "last_status": run.status if run else None, "last_duration": run.duration if run else None,
+            "last_message": (run.message or "").strip().splitlines()[-1][:200] if run and run.message else "",
+            "runs": {st: n for (j, st), n in counts.items() if j == job_id},
+        })
+    return rows
+
+
+def recent_runs(ctx: Context, job_id: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    engine = statedb.engine_for(ctx)
+    JobRun.__table__.create(engine, checkfirst=True)
+    with statedb.session_factory(engine)() as s:
+        q = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
+        if job_id:
+            q = q.where(JobRun.job_id == job_id)
+        return [r.as_dict() for r in s.scalars(q)]

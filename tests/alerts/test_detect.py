@@ -1,0 +1,79 @@
+"""The detection measure and test in isolation (the scenarios exercise them end to end)."""
+
+from __future__ import annotations
+
+from alerts.detect import log10_tail, weighted_volume
+from alerts.rules import AlertsConfig, Detection, HighRiskRule
+from pipeline.store.base import AggRow
+
+D = Detection()
+
+
+def row(posts, authors, clusters, engagement=0.0):
+    return AggRow(None, {}, posts, authors, clusters, engagement)
+
+
+def test_repost_storm_and_single_account_weigh_little():
+    real = weighted_volume(row(20, 20, 20), D)
+    storm = weighted_volume(row(80, 1, 1), D)               # one story reposted by one account
+    many_reposters = weighted_volume(row(80, 60, 1), D)      # one story, many reposters
+    one_author = weighted_volume(row(30, 1, 30), D)          # one account, thirty different posts
+    assert 19 < real < 22 and storm == many_reposters and storm < 1.5
+    assert one_author < 30 ** 0.35 and one_author < real / 5
+
+
+def test_engagement_adds_a_bounded_bonus():
+    quiet = weighted_volume(row(10, 10, 10, 0), D)
+    viral = weighted_volume(row(10, 10, 10, 1_000_000), D)
+    assert quiet < viral < quiet * 3
+
+
+def test_tail_probability_matches_poisson_and_widens_with_dispersion():
+    import math
+
+    # P(X >= 3 | Poisson 0.5) = 1 - e^-0.5 (1 + 0.5 + 0.125)
+    exact = 1 - math.exp(-0.5) * (1 + 0.5 + 0.125)
+    assert abs(10 ** log10_tail(3, 0.5, 0.0) - exact) < 1e-12
+    assert log10_tail(3, 0.5, 0.5) > log10_tail(3, 0.5, 0.0)       # over-dispersed: less surprising
+    assert log10_tail(0.5, 3, 0.3) == 0.0                          # nothing observed: p = 1
+    assert log10_tail(500, 0.05, 0.3) < -50                        # no underflow to -inf/0
+
+
+def test_severity_rules_first_match_wins():
+    cfg = AlertsConfig()
+    assert cfg.severity_for(70, 6) == "critical"
+    assert cfg.severity_for(30, 4) == "high"
+    assert cfg.severity_for(10, 3) == "medium"
+    assert cfg.severity_for(2, 1.5) == "low"
+
+
+def test_high_risk_rules_need_pattern_and_context(ctx):
+    from alerts.rules import load_alerts_config
+
+    rules = {r.id: r for r in load_alerts_config(ctx).high_risk}
+    assert rules["height_protest"].matches("工友爬上塔吊讨薪，说不给工资就不下来")
+    assert not rules["height_protest"].matches("塔吊今天检修")
+    assert rules["injury_death"].matches("工地上一名工人坠落，送医抢救")
+    assert not rules["injury_death"].matches("电视剧里主角去世了，工人们都哭了")
+    assert rules["collective_action"].matches("几十名工人聚集在公司门口拉横幅讨薪")
+    assert not rules["collective_action"].matches("演唱会门口粉丝聚集")
+    bad = {"id": "x", "name": "x", "keywords": ["a"], "patterns": ["(unclosed"]}
+    try:
+        HighRiskRule.model_validate(bad)
+    except ValueError as exc:
+        assert "bad regular expression" in str(exc)
+    else:
+        raise AssertionError("an invalid pattern must be rejected")
+
+
+def test_alerts_yaml_errors_name_the_key(ctx):
+    import pytest
+
+    from alerts.rules import load_alerts_config
+    from pipeline.config import ConfigError
+
+    (ctx.config_dir / "alerts.yaml").write_text("detection:\n  windows:\n    - {span: 90m, min_volume: 3}\n",
+                                               encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_alerts_config(ctx)
+    assert err.value.key == "detection.windows.0.span" and "whole hours" in err.value.reason
