@@ -316,14 +316,21 @@ class ElasticStore(PostStore):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _existing_locations(self, ids: list[str]) -> dict[str, set[str]]:
-        """id → indices holding it now (searchable copies + our own unrefreshed writes)."""
+    def _existing_locations(self, ids: list[str], targets: set[str]) -> dict[str, set[str]]:
+        """id → indices holding it now (searchable copies + our own unrefreshed writes).
+
+        With one target month (the usual batch) that index is left out of the search: a copy
+        there is overwritten by the bulk itself, and the (biggest, current) index costs nothing.
+        """
         found: dict[str, set[str]] = {}
         for pid in ids:
             if pid in self._unrefreshed:
                 found.setdefault(pid, set()).add(self._unrefreshed[pid])
+        query: dict[str, Any] = {"ids": {"values": ids}}
+        if len(targets) == 1:
+            query = {"bool": {"filter": [query], "must_not": [{"term": {"_index": next(iter(targets))}}]}}
         resp = self._call("looking up existing posts", lambda: self.es.search(
-            index=self.alias, query={"ids": {"values": ids}}, source=False, size=len(ids) * 2,
+            index=self.alias, query=query, source=False, size=len(ids) * 2,
             ignore_unavailable=True, allow_no_indices=True, track_total_hits=False))
         for hit in resp["hits"]["hits"]:
             found.setdefault(hit["_id"], set()).add(hit["_index"])
@@ -345,7 +352,7 @@ class ElasticStore(PostStore):
         targets = [month_index(self.prefix, p.published_at, self.tz) for p in posts]
         for index in set(targets):
             self.ensure_index(index)
-        existing = self._existing_locations([p.id for p in posts])
+        existing = self._existing_locations([p.id for p in posts], set(targets))
         moved = {p.id for p, index in zip(posts, targets, strict=True)
                  if any(old != index for old in existing.get(p.id, ()))}
         # Slices go out concurrently: while Elasticsearch indexes one, the next is serialised and
