@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: bump when the mapping or settings below change; ``yuqing es setup`` upgrades older templates
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 #: fields derived at index time; not part of the record, stripped when reading back
 DERIVED_FIELDS = ("engagement", "cluster", "text_seg")
 #: dimension → field
@@ -91,7 +91,7 @@ def month_index(prefix: str, published_at: datetime, tz: ZoneInfo) -> str:
     return f"{prefix}-posts-{published_at.astimezone(tz):%Y.%m}"
 
 
-def posts_index_template(prefix: str, *, shards: int = 1, replicas: int = 0) -> dict:
+def posts_index_template(prefix: str, *, shards: int = 1, replicas: int = 0, refresh_interval: str = "5s") -> dict:
     """The composable index template body for ``{prefix}-posts-*`` (name: ``{prefix}-posts``)."""
     score = {"type": "float"}
     mappings = {
@@ -136,7 +136,9 @@ def posts_index_template(prefix: str, *, shards: int = 1, replicas: int = 0) -> 
             "settings": {
                 "number_of_shards": shards,
                 "number_of_replicas": replicas,
-                "refresh_interval": "1s",
+                # bulk ingest costs much less with fewer, larger segments; alerts, briefings
+                # and tests call refresh() before they read
+                "refresh_interval": refresh_interval,
                 "max_result_window": MAX_WINDOW,
             },
             "mappings": mappings,
@@ -267,7 +269,8 @@ class ElasticStore(PostStore):
     # -- setup -----------------------------------------------------------------------------
 
     def template_body(self) -> dict:
-        return posts_index_template(self.prefix, shards=self.settings.shards, replicas=self.settings.replicas)
+        return posts_index_template(self.prefix, shards=self.settings.shards, replicas=self.settings.replicas,
+                                    refresh_interval=self.settings.refresh_interval)
 
     def ensure_template(self, *, force: bool = False) -> str:
         """Create or upgrade the index template; returns ``created``, ``upgraded`` or ``current``."""
