@@ -315,6 +315,10 @@ class ElasticStore(PostStore):
         template = self.ensure_template(force=False)
         index = month_index(self.prefix, datetime.now(UTC), self.tz)
         self.ensure_index(index)
+        # dynamic settings of the existing monthly indices follow the configuration too
+        self._call("updating index settings", lambda: self.es.indices.put_settings(
+            index=self.alias, settings={"index": {"refresh_interval": self.settings.refresh_interval,
+                                                  "number_of_replicas": self.settings.replicas}}))
         return {"template": self.alias, "template_status": template, "index": index, "alias": self.alias}
 
     # -- writing ---------------------------------------------------------------------------
@@ -364,10 +368,17 @@ class ElasticStore(PostStore):
         step = -(-len(posts) // n)
         slices = [(posts[i:i + step], targets[i:i + step]) for i in range(0, len(posts), step)]
         if n == 1:
-            outcomes = [self._bulk_slice(*slices[0], existing)]
+            outcomes = [self._bulk_slice(self._index_actions(*slices[0]), len(posts))]
         else:
-            futures = [self._pool().submit(self._bulk_slice, ps, ts, existing) for ps, ts in slices]
+            futures = [self._pool().submit(lambda ps, ts: self._bulk_slice(self._index_actions(ps, ts), len(ps)),
+                                           ps, ts) for ps, ts in slices]
             outcomes = [f.result() for f in futures]
+        # only once a post is safely in its new month is the copy in the old month removed
+        stale = [({"delete": {"_index": old, "_id": info["_id"]}}, None)
+                 for items in outcomes for ok, _, info in items
+                 if ok and info["_id"] in moved for old in existing[info["_id"]] if old != info["_index"]]
+        if stale:
+            outcomes.append(self._bulk_slice(stale, len(stale)))
         retry_exhausted = 0
         for items in outcomes:
             for ok, op, info in items:
@@ -399,18 +410,15 @@ class ElasticStore(PostStore):
             self._executor = ThreadPoolExecutor(self.settings.bulk_threads, thread_name_prefix="es-bulk")
         return self._executor
 
-    def _bulk_slice(self, posts: Sequence[Post], targets: Sequence[str],
-                    existing: dict[str, set[str]]) -> list[tuple[bool, str, dict]]:
-        """Bulk-index one slice (and delete copies left in other months); (ok, op, item) each."""
+    def _index_actions(self, posts: Sequence[Post], targets: Sequence[str]) -> list[tuple[dict, bytes]]:
+        return [({"index": {"_index": index, "_id": post.id}}, document_bytes(post))
+                for post, index in zip(posts, targets, strict=True)]
+
+    def _bulk_slice(self, actions: list[tuple[dict, bytes | None]], n_posts: int) -> list[tuple[bool, str, dict]]:
+        """Send one list of bulk actions; (ok, op, item) for each."""
         import elastic_transport
         from elasticsearch import ApiError, helpers
 
-        actions: list[tuple[dict, bytes | None]] = []
-        for post, index in zip(posts, targets, strict=True):
-            actions.append(({"index": {"_index": index, "_id": post.id}}, document_bytes(post)))
-            for old in existing.get(post.id, ()):
-                if old != index:
-                    actions.append(({"delete": {"_index": old, "_id": post.id}}, None))
         attempt = 0
         while True:
             try:
@@ -428,7 +436,7 @@ class ElasticStore(PostStore):
                     time.sleep(min(self.backoff * 2 ** attempt, 10.0))
                     attempt += 1
                     continue
-                raise self._translate(exc, f"bulk-indexing {len(posts)} posts") from exc
+                raise self._translate(exc, f"bulk-indexing {n_posts} posts") from exc
 
     # -- reading ---------------------------------------------------------------------------
 

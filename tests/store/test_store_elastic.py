@@ -244,3 +244,16 @@ def test_es_commands(tmp_path, config_dir, ctx, es_url, es_prefix, dataset_path)
         assert out.exit_code == 0 and f"copied {n} posts ({new} new" in out.output, out.output
     es = ElasticStore(Context.load(config_dir, ctx.data_dir, environ=env).settings.store.elasticsearch, ctx.tz)
     assert es.aggregate(by=["unit_tree"], interval="1d") == ctx.store().aggregate(by=["unit_tree"], interval="1d")
+
+
+def test_move_that_fails_keeps_the_old_copy(es_ctx):
+    store: ElasticStore = es_ctx.store()
+    first = post("tieba:9", datetime(2026, 10, 15, 12, tzinfo=CST))
+    assert store.upsert_many([first]).created == 1
+    moved = post("tieba:9", datetime(2026, 11, 15, 12, tzinfo=CST))
+    moved.thread_id = "y" * 40000  # refused by the new month's index
+    res = store.upsert_many([moved])
+    assert [pid for pid, _ in res.failed] == ["tieba:9"] and res.created == res.updated == 0
+    store.refresh()
+    assert store.get("tieba:9") == first  # not lost, not doubled
+    assert store.count() == 1
