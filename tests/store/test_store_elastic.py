@@ -257,3 +257,19 @@ def test_move_that_fails_keeps_the_old_copy(es_ctx):
     store.refresh()
     assert store.get("tieba:9") == first  # not lost, not doubled
     assert store.count() == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "es"])
+def test_empty_store_answers_empty(request, backend):
+    ctx = request.getfixturevalue("ctx" if backend == "sqlite" else "es_ctx")
+    store = ctx.store()
+    flt = PostFilter(text="拖欠工资", platforms=("weibo",))
+    assert store.count() == 0 and store.count(flt) == 0
+    assert store.search(flt).total == 0 and store.search(PostFilter()).posts == []
+    assert store.aggregate(by=["topic"], interval="1d") == [] and store.aggregate() == []
+    assert list(store.iter_range()) == [] and store.get("weibo:1") is None and store.get_many(["weibo:1"]) == {}
+    store.refresh()
+    with pytest.raises(ValueError, match="interval"):
+        store.aggregate(interval="1w")
+    with pytest.raises(StoreError, match="unknown dimension"):
+        store.aggregate(by=["colour"])
