@@ -102,6 +102,7 @@ class Ingestor:
             if batch:
                 self._flush(batch, report)
             self._wait()
+            self._refresh(report)
         finally:
             self._writer.shutdown(wait=True)
             if rejects_fh is not None:
@@ -126,6 +127,14 @@ class Ingestor:
         n = future.result()
         if self.on_batch:
             self.on_batch(n)
+
+    def _refresh(self, report: IngestReport) -> None:
+        """Make this run's posts visible to the next command (Elasticsearch is near-real-time)."""
+        if report.stored or report.updated or report.replayed:
+            try:
+                self.store.refresh()
+            except StoreUnavailable as exc:
+                report.errors.append(str(exc))
 
     def _store(self, batch: list[Post], report: IngestReport) -> int:
         try:
