@@ -104,7 +104,8 @@ def posts_index_template(prefix: str, *, shards: int = 1, replicas: int = 0, ref
             "url": {"type": "keyword", "index": False, "doc_values": False},
             "title": {"type": "text", "analyzer": "standard"},
             "content": {"type": "text", "analyzer": "standard"},
-            "text_seg": {"type": "text", "analyzer": "whitespace", "norms": True},
+            # searched with match/AND only (phrases go to content): no positions to write
+            "text_seg": {"type": "text", "analyzer": "whitespace", "index_options": "freqs"},
             "author": {"properties": {
                 "id": _KEYWORD,
                 "name": {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": "standard"}}},
