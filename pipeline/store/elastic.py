@@ -350,6 +350,12 @@ class ElasticStore(PostStore):
             return result
         if len(self._unrefreshed) > 200_000:
             self.refresh()
+        latest = {p.id: p for p in posts}
+        if len(latest) < len(posts):
+            # the same id twice: the last one wins (as in SQLite), the others count as updates;
+            # sent together they could race in concurrent bulk requests
+            result.updated += len(posts) - len(latest)
+            posts = list(latest.values())
         size = self.settings.bulk_chunk_size
         for start in range(0, len(posts), size):
             result += self._upsert_chunk(posts[start:start + size])

@@ -273,3 +273,16 @@ def test_empty_store_answers_empty(request, backend):
         store.aggregate(interval="1w")
     with pytest.raises(StoreError, match="unknown dimension"):
         store.aggregate(by=["colour"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "es"])
+def test_same_id_twice_in_one_call_last_wins(request, backend):
+    ctx = request.getfixturevalue("ctx" if backend == "sqlite" else "es_ctx")
+    store = ctx.store()
+    when = datetime(2026, 11, 3, 10, tzinfo=CST)
+    batch = [post(f"weibo:{i}", when) for i in range(500)]
+    batch.insert(300, post("weibo:7", when, content="第二个版本：工资已经补发"))
+    res = store.upsert_many(batch)
+    assert (res.created, res.updated) == (500, 1)
+    store.refresh()
+    assert store.count() == 500 and store.get("weibo:7").content == "第二个版本：工资已经补发"
