@@ -60,6 +60,7 @@ class Account:
 class AuthResult:
     account: Account | None
     reason: str  # ok | bad_password | unknown_user | disabled | locked
+    just_locked: bool = False  # this failure locked the account
 
     @property
     def ok(self) -> bool:
@@ -176,7 +177,7 @@ def authenticate(ctx: Context, username: str, password: str, now: datetime | Non
             if row.failed_logins >= cfg.max_failed_logins:
                 row.locked_until = now + timedelta(minutes=cfg.lockout_minutes)
                 row.failed_logins = 0
-                return AuthResult(Account.of(row), "locked")
+                return AuthResult(Account.of(row), "locked", just_locked=True)
             return AuthResult(Account.of(row), "bad_password")
         if row.disabled:
             return AuthResult(Account.of(row), "disabled")

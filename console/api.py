@@ -76,12 +76,11 @@ def api_login(request: Request, body: LoginIn):
     ctx = get_ctx(request)
     ip = client_ip(request)
     result = accounts.authenticate(ctx, body.username.strip(), body.password)
-    unit = result.account.unit_id if result.account else ""
     if not result.ok:
-        audit.record(ctx, body.username or "-", "login", unit_id=unit, target="/api/session", ok=False, ip=ip,
-                     detail=result.reason)
+        audit.sign_in_refused(ctx, body.username, result, ip, "/api/session")
         detail = {"locked": "账号已临时锁定", "disabled": "账号已停用"}.get(result.reason, "用户名或密码错误")
         raise HTTPException(status_code=401, detail=detail)
+    end_session(ctx, request.cookies.get(SESSION_COOKIE))
     token, info = create_session(ctx, result.account, ip, request.headers.get("user-agent", ""))
     who = principal_for(result.account, info.csrf_token, get_org(request))
     if who is None:

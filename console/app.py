@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -35,7 +36,6 @@ def _is_api(request: Request) -> bool:
 
 def create_app(ctx: Context) -> FastAPI:
     from alerts.org import load_org
-
     from console import api, web
 
     ensure_tables(ctx)
@@ -65,6 +65,8 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired):
+        if request.headers.get("x-requested-with") == "fetch":  # the queue's refresh: let the page reload
+            return JSONResponse({"detail": "未登录或会话已过期"}, status_code=401)
         return RedirectResponse(login_url(exc.next_url), status_code=303)
 
     @app.exception_handler(AccessDenied)
@@ -110,8 +112,9 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        if _is_api(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        if _is_api(request):  # never echo the input back: it may be a password
+            errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
+            return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(x) for x in first.get("loc", ()))
         return render(request, "error.html", {"status": 422, "message": f"参数无效：{where} {first.get('msg', '')}"},

@@ -1,9 +1,10 @@
 """The audit log: who did what, when, from where, and whether it was allowed.
 
 Actions written by the console: ``login`` (ok or refused, with the reason), ``logout``,
-``incident.acknowledge|resolve|reopen``, ``access.denied`` (an incident, briefing or unit outside the
-caller's subtree, or a role without the right), ``csrf.rejected``, ``search``, ``briefing.download``;
-by the CLI: ``user.add|disable|enable|reset-password``.
+``incident.view`` (the detail page), ``incident.acknowledge|resolve|reopen``, ``access.denied``
+(an incident, briefing or unit outside the caller's subtree, or a role without the right),
+``csrf.rejected``, ``search``, ``search.export``, ``briefing.download``; by the CLI:
+``user.add|disable|enable|reset-password``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from console.models import AuditEntry
 from pipeline.context import Context
 
 ACTION_LABELS = {
-    "login": "登录", "logout": "退出", "incident.acknowledge": "确认事件", "incident.resolve": "办结事件",
-    "incident.reopen": "重新打开", "access.denied": "越权访问被拒", "csrf.rejected": "CSRF 校验失败",
-    "search": "检索", "search.export": "导出检索结果", "briefing.download": "下载周报", "user.add": "新建账号", "user.disable": "停用账号",
-    "user.enable": "启用账号", "user.reset-password": "重置密码",
+    "login": "登录", "logout": "退出", "incident.view": "查看事件", "incident.acknowledge": "确认事件",
+    "incident.resolve": "处置完毕", "incident.reopen": "重新打开", "access.denied": "越权访问被拒",
+    "csrf.rejected": "CSRF 校验失败", "search": "检索", "search.export": "导出检索结果",
+    "briefing.download": "下载周报", "user.add": "新建账号", "user.disable": "停用账号", "user.enable": "启用账号",
+    "user.reset-password": "重置密码", "notify.failed": "通知管理员失败",
 }
 
 
@@ -68,3 +70,21 @@ def entries(ctx: Context, *, units: set[str] | None = None, username: str | None
         rows = s.scalars(q.limit(limit)).all()
         return [AuditRecord(utc(r.at), r.username, r.unit_id, r.action, r.target, r.ok, r.ip, r.detail)
                 for r in rows]
+
+
+def sign_in_refused(ctx: Context, username: str, result, ip: str, via: str) -> None:
+    """Audit a refused sign-in; when it locked the account, tell the admins (alerts' outbox)."""
+    unit = result.account.unit_id if result.account else ""
+    record(ctx, username or "-", "login", unit_id=unit, target=via, ok=False, ip=ip, detail=result.reason)
+    if not result.just_locked:
+        return
+    minutes = ctx.settings.console.lockout_minutes
+    try:
+        from alerts.api import notify_admins
+
+        notify_admins(ctx, f"【值班台】账号 {username} 因连续密码错误被锁定",
+                      f"值班台账号 {username}（单位 {unit}）连续 {ctx.settings.console.max_failed_logins} 次密码错误，"
+                      f"已锁定 {minutes} 分钟。最近一次尝试来自 {ip or '未知地址'}。如非本人操作，请检查是否有人猜测密码；"
+                      f"解锁：yuqing users reset-password {username}")
+    except Exception as exc:  # the sign-in page must answer even if the outbox cannot be written
+        record(ctx, "-", "notify.failed", target=f"user:{username}", ok=False, detail=str(exc)[:500])

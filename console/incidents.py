@@ -62,7 +62,7 @@ def sort_key(inc: dict) -> tuple:
 
 def list_for(ctx: Context, who: Principal, *, status: str | None = None, topic: str | None = None,
              level: str | None = None, severity: str | None = None, unit: str | None = None,
-             limit: int = 200) -> list[dict]:
+             limit: int = 100) -> list[dict]:
     """Incidents in the caller's subtree (or ``unit``'s, which must be inside it), filtered and sorted.
 
     ``status`` is one of :data:`STATUSES`, ``"active"`` (open or acknowledged) or None (all);
@@ -75,7 +75,7 @@ def list_for(ctx: Context, who: Principal, *, status: str | None = None, topic: 
     api = _api()
     wanted = None if status in (None, "", "all") else status
     rows = [_as_dict(i) for i in api.list_incidents(ctx, units=units, status=wanted, topic=topic or None,
-                                                    limit=max(limit, 500))]
+                                                    limit=limit * 3 if level or severity else limit)]
     out = []
     for inc in rows:
         if inc.get("unit_id") not in units:  # never trust a filter we did not check

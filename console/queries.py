@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,10 +122,37 @@ class Dashboard:
     units: list[tuple[str, int, int]]  # (child unit id, posts, negative posts)
 
 
-def dashboard(who: Principal, store_call, *, range_key: str, unit_id: str, now: datetime) -> Dashboard:
+_cache: dict[tuple, tuple[float, Dashboard]] = {}
+_cache_lock = threading.Lock()
+CACHE_SECONDS = 60
+
+
+def dashboard(who: Principal, store_call, *, range_key: str, unit_id: str, now: datetime,
+              cache_key: object = None) -> Dashboard:
+    """The figures of ``unit_id``'s subtree (which must be the caller's) over ``range_key``.
+
+    With ``cache_key`` (the store's identity) results are kept for :data:`CACHE_SECONDS`: posts
+    arrive with crawls every few minutes, while many officers may open the dashboard at once.
+    """
     if range_key not in RANGES:
         raise BadQuery(f"未知时间范围：{range_key}")
     who.require_unit(unit_id)
+    if cache_key is None:
+        return _dashboard(who, store_call, range_key=range_key, unit_id=unit_id, now=now)
+    key = (cache_key, unit_id, range_key)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    result = _dashboard(who, store_call, range_key=range_key, unit_id=unit_id, now=now)
+    with _cache_lock:
+        if len(_cache) > 256:
+            _cache.clear()
+        _cache[key] = (time.monotonic(), result)
+    return result
+
+
+def _dashboard(who: Principal, store_call, *, range_key: str, unit_id: str, now: datetime) -> Dashboard:
     span, interval = RANGES[range_key]
     since, until = now - span, now
     flt = PostFilter(since=since, until=until, units=(unit_id,))

@@ -16,6 +16,7 @@ from console.deps import (
     check_form_csrf,
     clear_session_cookie,
     client_ip,
+    cookie_secure,
     current_principal,
     get_ctx,
     get_org,
@@ -51,7 +52,7 @@ def _login_page(request: Request, next_url: str, error: str = "", username: str 
     response = render(request, "login.html", {"next": next_url, "error": error, "username": username,
                                               "login_token": token}, status_code=status)
     response.set_cookie(LOGIN_COOKIE, nonce, max_age=7200, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/login")
+                        secure=cookie_secure(request), path="/login")
     return response
 
 
@@ -75,7 +76,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     result = accounts.authenticate(ctx, username, password)
     unit = result.account.unit_id if result.account else ""
     if not result.ok:
-        audit.record(ctx, username or "-", "login", unit_id=unit, ok=False, ip=ip, detail=result.reason)
+        audit.sign_in_refused(ctx, username, result, ip, "/login")
         if result.reason == "locked":
             minutes = ctx.settings.console.lockout_minutes
             msg = f"密码错误次数过多，账号已临时锁定，请 {minutes} 分钟后再试或联系管理员。"
@@ -87,6 +88,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     if principal_for(result.account, "", get_org(request)) is None:
         audit.record(ctx, username, "login", unit_id=unit, ok=False, ip=ip, detail="unit not in org")
         return _login_page(request, next_url, "账号所属单位已不在组织架构中，请联系管理员。", username, status=403)
+    end_session(ctx, request.cookies.get(SESSION_COOKIE))  # never carry an old session over a sign-in
     token, info = create_session(ctx, result.account, ip, request.headers.get("user-agent", ""))
     audit.record(ctx, username, "login", unit_id=unit, ip=ip)
     response = RedirectResponse(next_url, status_code=303)
@@ -150,9 +152,9 @@ def _queue(request: Request, who: Principal, status: str, topic: str, level: str
 
 @router.get("/incidents", response_class=HTMLResponse)
 def incident_queue(request: Request, who: PageUser, status: str = "active", topic: str = "", level: str = "",
-                   severity: str = "", unit: str = ""):
-    return render(request, "incidents.html",
-                  {"nav": "incidents", **_queue(request, who, status, topic, level, severity, unit)})
+                   severity: str = "", unit: str = "", done: str = "", id: str = ""):
+    return render(request, "incidents.html", {"nav": "incidents", "done": done, "done_id": id,
+                                              **_queue(request, who, status, topic, level, severity, unit)})
 
 
 @router.get("/incidents/rows", response_class=HTMLResponse)
@@ -190,12 +192,15 @@ def _detail_data(request: Request, who: Principal, incident_id: str) -> dict:
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_detail(request: Request, who: PageUser, incident_id: str, done: str = ""):
     data = _detail_data(request, who, incident_id)
+    if not done:  # the redirect after an action is not a second view
+        audit.record(get_ctx(request), who.username, "incident.view", unit_id=who.unit_id,
+                     target=f"incident:{incident_id}", ip=client_ip(request))
     return render(request, "incident.html", {"nav": "incidents", "done": done, "error": "", **data})
 
 
 @router.post("/incidents/{incident_id}/{action}")
 def incident_action(request: Request, who: PageUser, incident_id: str, action: str, note: str = Form(""),
-                    csrf_token: str = Form("")):
+                    csrf_token: str = Form(""), next: str = Form("")):
     check_form_csrf(request, who, csrf_token)
     ctx = get_ctx(request)
     try:
@@ -206,6 +211,8 @@ def incident_action(request: Request, who: PageUser, incident_id: str, action: s
                       status_code=409)
     audit.record(ctx, who.username, f"incident.{action}", unit_id=who.unit_id, target=f"incident:{incident_id}",
                  ip=client_ip(request), detail=note[:2000])
+    if next == "/incidents":  # the queue's one-click acknowledge goes back to the queue
+        return RedirectResponse(f"/incidents?done={action}&id={incident_id}", status_code=303)
     return RedirectResponse(f"/incidents/{incident_id}?done={action}", status_code=303)
 
 
@@ -264,7 +271,9 @@ def dashboard_page(request: Request, who: PageUser, range: str = "7d", unit: str
     unit = unit or who.unit_id
     if range not in queries.RANGES:
         range = "7d"
-    d = queries.dashboard(who, lambda fn: store_call(request, fn), range_key=range, unit_id=unit, now=_now())
+    d = queries.dashboard(who, lambda fn: store_call(request, fn), range_key=range, unit_id=unit, now=_now(),
+                          cache_key=(str(ctx.data_dir.resolve()), ctx.settings.store.backend,
+                                     ctx.settings.store.elasticsearch.index_prefix))
     fmt = {"1h": "%H时", "6h": "%d日%H时", "1d": "%m-%d"}[d.interval]
     names = topic_labels(request)
     org = get_org(request)

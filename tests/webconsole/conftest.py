@@ -115,10 +115,10 @@ def world_template(tmp_path_factory) -> World:
 
 @pytest.fixture
 def console_world(world_template: World, tmp_path: Path) -> World:
-    """A private copy of the populated data dir (state DB, post store, secret) for one test."""
-    shutil.copytree(world_template.ctx.config_dir, tmp_path / "config")
+    """A private copy of the populated data dir (state DB, post store, secret) for one test; the
+    config dir is shared read-only (so the parsed org.yaml is cached across tests)."""
     shutil.copytree(world_template.ctx.data_dir, tmp_path / "var")
-    ctx = Context.load(tmp_path / "config", tmp_path / "var", environ={})
+    ctx = Context.load(world_template.ctx.config_dir, tmp_path / "var", environ={})
     yield World(ctx, world_template.now, dict(world_template.incidents), dict(world_template.posts))
     ctx.close()
 

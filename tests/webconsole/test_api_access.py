@@ -85,6 +85,9 @@ def test_pages_redirect_to_sign_in_and_back(console_world, console_server):
         resp = httpx.get(console_server.url + path, cookies={SESSION_COOKIE: "forged"})
         assert resp.status_code == 303
         assert resp.headers["location"].startswith("/login?next=")
+    # the queue's background refresh gets a 401 (and reloads into the sign-in page), not the login HTML
+    resp = httpx.get(console_server.url + "/incidents/rows", headers={"X-Requested-With": "fetch"})
+    assert resp.status_code == 401
     resp = httpx.post(f"{console_server.url}/incidents/{mine}/acknowledge", data={"note": "x"})
     assert resp.status_code == 303 and resp.headers["location"].startswith("/login")
     assert _status(console_world, COMMUNITY) == "open"
@@ -133,6 +136,9 @@ def test_analyst_reads_but_cannot_act(console_world, console_server):
     resp = client.post(f"/api/incidents/{mine}/acknowledge", json={}, headers={"X-CSRF-Token": csrf})
     assert resp.status_code == 403
     assert client.get("/api/audit").status_code == 403
+    queue, detail = client.get("/incidents"), client.get(f"/incidents/{mine}")
+    assert "quick-ack" not in queue.text and "/acknowledge" not in detail.text  # no buttons it may not use
+    assert client.post(f"/incidents/{mine}/acknowledge", data={"csrf_token": csrf}).status_code == 403
     assert _status(console_world, COMMUNITY) == "open"
 
 
@@ -188,3 +194,32 @@ def test_briefings_of_another_subtree_cannot_be_listed_or_downloaded(console_wor
         assert client.get(f"/api/briefings/{probe}").status_code in (403, 404)
     upper, _ = login_client(console_server.url, "chaowai")
     assert {e["unit_id"] for e in upper.get("/api/briefings").json()} == {COMMUNITY, SIBLING}
+
+
+def test_sign_in_needs_a_json_body_and_never_echoes_the_password(console_world, console_server):
+    """A cross-site form can post text/plain but not application/json: such a sign-in is refused."""
+    body = '{"username": "fangcaodi", "password": "Duty-Pass-2026"}'
+    resp = httpx.post(console_server.url + "/api/session", content=body, headers={"content-type": "text/plain"})
+    assert resp.status_code == 422 and "set-cookie" not in resp.headers
+    assert "Duty-Pass-2026" not in resp.text
+    resp = httpx.post(console_server.url + "/api/session", json={"username": "fangcaodi", "password": 123})
+    assert resp.status_code == 422 and "123" not in resp.text
+
+
+def test_lockout_tells_the_admins_and_is_audited(console_world, console_server):
+    from sqlalchemy import select
+
+    from alerts.models import OutboxMessage
+    from pipeline.statedb import engine_for, session_factory
+
+    limit = console_world.ctx.settings.console.max_failed_logins
+    codes = [httpx.post(console_server.url + "/api/session", json={"username": "fangcaodi", "password": f"guess-{i}"}
+                        ).status_code for i in range(limit + 1)]
+    assert codes == [401] * (limit + 1)
+    locked = httpx.post(console_server.url + "/api/session", json={"username": "fangcaodi", "password": "Duty-Pass-2026"})
+    assert locked.status_code == 401 and "锁定" in locked.json()["detail"]
+    with session_factory(engine_for(console_world.ctx))() as s:
+        subjects = [m.subject for m in s.scalars(select(OutboxMessage))]
+    assert sum("fangcaodi" in x and "锁定" in x for x in subjects) >= 1
+    reasons = [e.detail for e in audit.entries(console_world.ctx, username="fangcaodi", action="login")]
+    assert reasons.count("locked") >= 2 and reasons.count("bad_password") == limit - 1

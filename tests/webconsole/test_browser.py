@@ -114,6 +114,13 @@ def test_phone_layout(console_world, console_server, phone):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     shot(phone, "11-phone-queue")
+    # one click on the queue acknowledges, and the queue says so
+    phone.click(f"[data-id='{console_world.incidents[COMMUNITY]}'] .quick-ack button")
+    phone.wait_for_url(re.compile(r"done=acknowledge"))
+    card = phone.locator(f"[data-id='{console_world.incidents[COMMUNITY]}']")
+    assert "已确认" in card.inner_text() and card.locator(".quick-ack").count() == 0
+    assert "升级通知已停止" in phone.locator(".alert.ok").inner_text()
+    shot(phone, "11b-phone-queue-acknowledged")
     phone.goto(f"{base}/incidents/{console_world.incidents[COMMUNITY]}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone, "12-phone-incident")

@@ -35,9 +35,13 @@ def test_yuqing_serve_starts_and_answers(ctx):
 
 
 def test_yuqing_serve_reports_a_broken_org_file(ctx):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
     (ctx.config_dir / "org.yaml").write_text("units: [", encoding="utf-8")
-    env = {**os.environ, "YUQING_CONFIG_DIR": str(ctx.config_dir), "YUQING_DATA_DIR": str(ctx.data_dir)}
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "serve", "--port", str(free_port())], env=env,
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode != 0
-    assert "org.yaml" in out.stderr and "Traceback" not in out.stderr
+    result = CliRunner().invoke(main, ["--config-dir", str(ctx.config_dir), "--data-dir", str(ctx.data_dir),
+                                       "serve", "--port", str(free_port())])
+    assert result.exit_code != 0
+    assert "org.yaml" in result.output and not isinstance(result.exception, AttributeError)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
