@@ -621,6 +621,31 @@ class ElasticStore(PostStore):
             except Exception:  # noqa: BLE001 - best effort; it expires by itself
                 pass
 
+    def monthly_indices(self) -> list[dict]:
+        """The monthly indices behind the alias, oldest first: name, month, docs, size in bytes."""
+        rows = self._call("listing indices", lambda: self.es.cat.indices(
+            index=f"{self.prefix}-posts-*", format="json", bytes="b", h="index,docs.count,store.size",
+            expand_wildcards="open"))
+        out = []
+        for row in rows:
+            month = row["index"].removeprefix(f"{self.prefix}-posts-")
+            if len(month) == 7 and month[4] == "." and month.replace(".", "").isdigit():
+                out.append({"index": row["index"], "month": month, "docs": int(row.get("docs.count") or 0),
+                            "bytes": int(row.get("store.size") or 0)})
+        return sorted(out, key=lambda r: r["month"])
+
+    def prune(self, keep_months: int, *, now: datetime | None = None, dry_run: bool = False) -> list[str]:
+        """Delete monthly indices older than the last ``keep_months`` months (this one included)."""
+        if keep_months < 1:
+            raise StoreError("keep at least one month")
+        local = (now or datetime.now(UTC)).astimezone(self.tz)
+        first_kept = local.year * 12 + local.month - 1 - (keep_months - 1)
+        cutoff = f"{first_kept // 12:04d}.{first_kept % 12 + 1:02d}"
+        doomed = [r["index"] for r in self.monthly_indices() if r["month"] < cutoff]
+        if doomed and not dry_run:
+            self._call("deleting old indices", lambda: self.es.indices.delete(index=",".join(doomed)))
+        return doomed
+
     def refresh(self) -> None:
         self._call("refreshing", lambda: self.es.indices.refresh(
             index=self.alias, ignore_unavailable=True, allow_no_indices=True))

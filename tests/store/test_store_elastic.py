@@ -286,3 +286,28 @@ def test_same_id_twice_in_one_call_last_wins(request, backend):
     assert (res.created, res.updated) == (500, 1)
     store.refresh()
     assert store.count() == 500 and store.get("weibo:7").content == "第二个版本：工资已经补发"
+
+
+def test_indices_listing_and_retention(es_ctx, config_dir):
+    store: ElasticStore = es_ctx.store()
+    months = [datetime(2026, m, 10, tzinfo=CST) for m in (6, 8, 9, 10, 11)]
+    store.upsert_many([post(f"news:{i}", when) for i, when in enumerate(months)])
+    store.refresh()
+    prefix = es_ctx.settings.store.elasticsearch.index_prefix
+    rows = store.monthly_indices()
+    assert [r["month"] for r in rows] == ["2026.06", "2026.08", "2026.09", "2026.10", "2026.11"]
+    assert all(r["docs"] == 1 for r in rows)
+    env = {"YUQING_CONFIG_DIR": str(config_dir), "YUQING_DATA_DIR": str(es_ctx.data_dir),
+           "YUQING_ES_URL": es_ctx.settings.store.elasticsearch.url, "YUQING_ES_INDEX_PREFIX": prefix}
+    listed = json.loads(CliRunner().invoke(cli, ["es", "indices", "--json"], env=env).output)
+    assert [r["index"] for r in listed] == [r["index"] for r in rows]
+    now = datetime(2026, 11, 20, tzinfo=CST)
+    assert store.prune(3, now=now, dry_run=True) == [f"{prefix}-posts-2026.06", f"{prefix}-posts-2026.08"]
+    assert store.count() == 5  # dry run deleted nothing
+    assert store.prune(3, now=now) == [f"{prefix}-posts-2026.06", f"{prefix}-posts-2026.08"]
+    assert store.count() == 3 and {p.id for p in store.iter_range()} == {"news:2", "news:3", "news:4"}
+    with pytest.raises(StoreError):
+        store.prune(0)
+    # the command asks first; without --yes and a "n" answer nothing goes
+    out = CliRunner().invoke(cli, ["es", "prune", "--keep-months", "1"], env=env, input="n\n")
+    assert out.exit_code != 0 and store.count() == 3
