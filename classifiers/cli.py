@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from classifiers.corpus import CorpusError, read_labelled
+from classifiers.corpus import CorpusError, corpus_files, read_labelled
 from classifiers.evaluate import format_report, score
 from classifiers.features import DEFAULT_MAX_CHARS
 from classifiers.taxonomy import UnknownTopicError, load_taxonomy
@@ -48,6 +48,8 @@ def train(click_ctx, data: tuple[Path, ...], cv: str, as_json: bool) -> None:
                             log_fn=lambda m: err_console.print(f"[dim]{m}[/]"))
     except (CorpusError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    model.card["trained_by"] = "yuqing train"
+    model.card["training_paths"] = [str(p) for p in data] or ["data/corpus"]
     directory = model_dir(ctx)
     save_model(model, directory)
     card = model.card
@@ -179,6 +181,12 @@ def evaluate(click_ctx, data: tuple[Path, ...], as_json: bool) -> None:
     report = score(examples, preds, model.topic_labels)
     report["skipped"] = len(problems)
     report["model"] = {k: model.card.get(k) for k in ("data_version", "trained_at", "n_train")}
+    trained_on = set(model.card.get("training_files") or [])
+    overlap = sorted({f.name for f in corpus_files(list(data))} & trained_on)
+    report["in_sample_files"] = overlap
+    if overlap:
+        err_console.print(f"[yellow]注意 warning: the model was trained on {', '.join(overlap)}: these scores are "
+                          "in-sample, not an estimate for new posts (see `yuqing train` for cross-validation)[/]")
     if as_json:
         emit_json(report)
         return

@@ -24,6 +24,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from sklearn.model_selection import GroupKFold, KFold
 
 from classifiers.corpus import Example
+from classifiers.features import Prepare
 from classifiers.model import SENTIMENT_LABELS, Model, Prediction, binarize, fit_model
 from classifiers.taxonomy import TOPIC_IDS
 
@@ -76,13 +77,10 @@ def score(examples: list[Example], preds: list[Prediction], labels=TOPIC_IDS) ->
     return report
 
 
-def fit_examples(examples: list[Example], **params) -> Model:
-    """Fit both heads; the taxonomy's keywords feed the topic head unless ``keywords`` is given."""
-    if "keywords" not in params:
-        from classifiers.taxonomy import load_taxonomy
-
-        params["keywords"] = {t.id: list(t.keywords) for t in load_taxonomy().topics}
-    return fit_model([e.text for e in examples], [e.topics or [] for e in examples],
+def fit_examples(examples: list[Example], docs: list | None = None, **params) -> Model:
+    """Fit both heads (``keywords``: taxonomy keywords as topic features — measured worse
+    across writers, so off unless given). ``docs``: the examples already prepared."""
+    return fit_model(docs if docs is not None else [e.text for e in examples], [e.topics or [] for e in examples],
                      [e.sentiment for e in examples], **params)
 
 
@@ -106,9 +104,16 @@ def cross_validate(examples: list[Example], *, by: str = "group", n_splits: int 
         method = f"KFold({k}, shuffled)"
     preds: list[Prediction | None] = [None] * len(examples)
     folds = []
+    # texts are prepared (segmented) once for all folds: preparation is stateless
+    docs = Prepare().transform([e.text for e in examples]) if fit is fit_examples else None
     for tr, te in splits:
-        model = fit([examples[i] for i in tr])
-        for i, p in zip(te, model.predict([examples[i].text for i in te]), strict=True):
+        if docs is not None:
+            model = fit_examples([examples[i] for i in tr], docs=[docs[i] for i in tr])
+            test_in = [docs[i] for i in te]
+        else:
+            model = fit([examples[i] for i in tr])
+            test_in = [examples[i].text for i in te]
+        for i, p in zip(te, model.predict(test_in), strict=True):
             preds[i] = p
         folds.append(sorted(set(groups[te])))
     return preds, {"method": method, "held_out_groups": folds}

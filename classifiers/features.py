@@ -1,18 +1,23 @@
 """Feature extraction for the classifier pipelines — every callable here is module-level or a small
 class with plain attributes, so fitted pipelines pickle and round-trip through skops.
 
-A pipeline starts with :class:`Prepare`, which turns raw texts into :class:`Doc` tuples once
+A pipeline starts with :class:`Prepare`, which turns raw texts into :class:`Doc` objects once
 (cleaned, normalised, segmented by :func:`classifiers.tokenizer.analyze`). The vectorisers then read
-the tokens through analyzers:
+them through analyzers:
 
 * :class:`WordAnalyzer` — word unigrams and bigrams; optionally without stop words (topics) and
-  with negation scope marks (sentiment: the token after 不/没/别/未/无… within a clause also appears
-  as ``非:token``, so "不满意" and "满意" pull apart even when segmented "不 满意").
-* :class:`CharAnalyzer` — character n-grams of the token stream joined without spaces: robust to
-  segmentation errors, unseen words and slang spelt several ways.
-* :class:`CueAnalyzer` — a few sentiment cues as tokens: sarcasm (praise words next to a negative
-  emoticon or 呵呵, scare quotes around praise such as “良心”企业), rhetorical questions, emphatic
-  punctuation, adversatives (但是/可是/却: the stance after them wins).
+  with negation scope marks (sentiment: the two tokens after 不/没/别/未/无… within a clause also
+  appear as ``非:token``, so "不满意" and "满意" pull apart even when segmented "不 满意").
+* :class:`CharAnalyzer` — character n-grams of the tokens joined without spaces: robust to
+  segmentation errors, unseen words and slang spelt several ways. Cached on the :class:`Doc`, so the
+  second head reuses the first head's list.
+* :class:`CueAnalyzer` — sentiment cues as tokens: hits of our sentiment lexicon
+  (``data/dict/sentiment.txt``) as ``lex:+``/``lex:-`` with the sign flipped under a negation;
+  sarcasm (praise words next to a negative emoticon or 呵呵, scare quotes around praise such as
+  “良心”企业); rhetorical questions and emphatic punctuation; the clause after an adversative
+  (但是/可是/却: the stance after them usually wins).
+* :class:`KeywordAnalyzer` — ``kw:<topic>`` for taxonomy keywords found in the text (Aho-Corasick).
+  Measured worse across writers, so not in the default pipelines (kept for experiments).
 
 Because :class:`Prepare` is the same in both heads, the classifier segments a batch once and feeds
 the prepared docs to both heads' remaining steps (see :meth:`classifiers.model.Model.predict`).
@@ -20,7 +25,7 @@ the prepared docs to both heads' remaining steps (see :meth:`classifiers.model.M
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from operator import add
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -41,10 +46,17 @@ _QUOTES = ("“", "”", "\"", "'", "「", "」")
 _CLAUSE_END = KEPT_PUNCT | {",", ".", ";", ":"}
 
 
-class Doc(NamedTuple):
-    tokens: list[str]
-    chars: str  # the tokens joined without spaces (no URL/mention placeholders)
-    raw: str    # the normalised text (cues that need punctuation read it)
+class Doc:
+    """A prepared text: tokens, the tokens joined (for char n-grams), the raw text, and a cache
+    that lets the second head reuse features the first computed (char n-grams)."""
+
+    __slots__ = ("tokens", "chars", "raw", "cache")
+
+    def __init__(self, tokens: list[str], chars: str, raw: str):
+        self.tokens = tokens
+        self.chars = chars  # the tokens joined without spaces (no URL/mention placeholders)
+        self.raw = raw      # the original text (cues that need punctuation read it)
+        self.cache: dict = {}
 
 
 def prepare_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> Doc:
@@ -71,8 +83,9 @@ class Prepare(TransformerMixin, BaseEstimator):
         return [x if isinstance(x, Doc) else prepare_text(x, m) for x in X]
 
 
-def _negated(tokens: list[str]) -> list[str]:
-    out: list[str] = []
+def negation_scope(tokens: list[str]):
+    """``(token, negated)`` for each token that is neither a negator nor a clause end; a token is
+    negated when it is one of the two after a negator (不/没/别…) within the same clause."""
     scope = 0
     for tok in tokens:
         if tok in NEGATORS:
@@ -81,10 +94,16 @@ def _negated(tokens: list[str]) -> list[str]:
         if tok in _CLAUSE_END:
             scope = 0
             continue
+        yield tok, scope > 0
         if scope:
-            out.append("非:" + tok)
             scope -= 1
-    return out
+
+
+def _negated(tokens: list[str]) -> list[str]:
+    return ["非:" + tok for tok, negated in negation_scope(tokens) if negated]
+
+
+_BIGRAM = "{} {}".format
 
 
 class WordAnalyzer:
@@ -102,7 +121,7 @@ class WordAnalyzer:
             toks = [t for t in toks if t not in stop]
         feats = list(toks)
         if self.ngram >= 2:
-            feats.extend([a + " " + b for a, b in zip(toks, toks[1:], strict=False)])
+            feats.extend(map(_BIGRAM, toks, toks[1:]))
         if self.ngram >= 3:
             feats.extend([a + " " + b + " " + c for a, b, c in zip(toks, toks[1:], toks[2:], strict=False)])
         if self.negation:
@@ -121,11 +140,19 @@ class CharAnalyzer:
         self.hi = hi
 
     def __call__(self, doc: Doc) -> list[str]:
-        s = doc.chars
-        n = len(s)
-        out: list[str] = []
-        for k in range(self.lo, self.hi + 1):
-            out.extend([s[i:i + k] for i in range(n - k + 1)])
+        key = ("char", self.lo, self.hi)
+        out = doc.cache.get(key)
+        if out is None:
+            s = doc.chars
+            out = []
+            for k in range(self.lo, self.hi + 1):
+                if k == 1:
+                    out.extend(s)
+                elif k == 2:
+                    out.extend(map(add, s, s[1:]))
+                else:
+                    out.extend([s[i:i + k] for i in range(len(s) - k + 1)])
+            doc.cache[key] = out
         return out
 
     def __repr__(self) -> str:
@@ -137,23 +164,12 @@ def lexicon_cues(tokens: list[str]) -> list[str]:
     (and for one-token negations such as 不满意)."""
     lex = sentiment_lexicon()
     out: list[str] = []
-    negate = 0
-    for tok in tokens:
-        if tok in NEGATORS:
-            negate = 2
-            continue
-        if tok in _CLAUSE_END:
-            negate = 0
-            continue
+    for tok, negated in negation_scope(tokens):
         sign = lex.get(tok)
         if sign is None and len(tok) > 1 and tok[0] in "不没" and tok[1:] in lex:
             sign = -lex[tok[1:]]
         if sign is not None:
-            if negate:
-                sign = -sign
-            out.append("lex:+" if sign > 0 else "lex:-")
-        if negate:
-            negate -= 1
+            out.append("lex:+" if (sign > 0) != negated else "lex:-")
     return out
 
 

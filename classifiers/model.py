@@ -20,8 +20,10 @@ predictions (top contributing features per label: tf-idf value × coefficient), 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
+import scipy.sparse as sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -154,7 +156,7 @@ class CompactTfidfVectorizer(TfidfVectorizer):
     """
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: BaseEstimator returns the live __dict__
         vocab = state.get("vocabulary_")
         if isinstance(vocab, dict):
             terms = [""] * len(vocab)
@@ -164,6 +166,27 @@ class CompactTfidfVectorizer(TfidfVectorizer):
             state["terms_"] = np.array(terms, dtype=str)
         state.pop("stop_words_", None)  # terms pruned by min_df: introspection only, large
         return state
+
+    def transform(self, raw_documents):
+        """As TfidfVectorizer.transform, but the terms are looked up with C-level
+        ``map(vocab.get, terms, repeat(V))`` over the whole batch and counted by scipy's
+        duplicate summing, instead of sklearn's per-term Python loop (which was about half of the
+        classify time). Unknown terms land in an extra column that is dropped."""
+        if not callable(self.analyzer) or not isinstance(getattr(self, "vocabulary_", None), dict):
+            return super().transform(raw_documents)
+        vocab = self.vocabulary_
+        n_terms = len(vocab)
+        analyzer = self.analyzer
+        terms: list[str] = []
+        indptr = [0]
+        for doc in raw_documents:
+            terms.extend(analyzer(doc))
+            indptr.append(len(terms))
+        idx = np.fromiter(map(vocab.get, terms, repeat(n_terms)), dtype=np.int32, count=len(terms))
+        X = sparse.csr_matrix((np.ones(len(terms), dtype=self.dtype), idx, np.asarray(indptr, dtype=np.int64)),
+                              shape=(len(indptr) - 1, n_terms + 1))
+        X.sum_duplicates()
+        return self._tfidf.transform(X[:, :n_terms], copy=False)
 
     def __setstate__(self, state):
         terms = state.pop("terms_", None)

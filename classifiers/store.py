@@ -11,7 +11,9 @@ Loading checks every type in the files against :data:`TRUSTED_TYPES` (skops trus
 numpy and scipy itself); any other type refuses the load with the names of the types, so a
 tampered file cannot make us import arbitrary code. :func:`get_model` loads the saved model or, if
 there is none, trains one from the shipped corpus (``data/corpus``) — "trained on first use" — under
-a file lock so two processes never train at once.
+a file lock so two processes never train at once. A first-use model that is stale (older corpus,
+taxonomy or model code) or damaged is rebuilt the same way; a model trained with ``yuqing train``
+is never replaced behind the user's back (stale: a warning; damaged: :class:`ModelError`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ HEADS = ("topics", "sentiment")
 CARD = "metrics.json"
 #: cross-validation when training on first use: the model card then has honest per-label metrics
 FIRST_USE_CV = "group"
+FIRST_USE = "first use"
+CACHE_KEEP = 3  # cached first-use models kept (one per data version)
 
 
 class ModelError(RuntimeError):
@@ -93,9 +97,16 @@ def load_model(directory: Path) -> Model:
             heads[head] = sio.load(path, trusted=untrusted)
         except Exception as exc:
             raise ModelError(f"{path}: cannot be loaded ({exc}); retrain with `yuqing train`") from exc
-    card_path = directory / CARD
-    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-    return Model(topics=heads["topics"], sentiment=heads["sentiment"], card=card)
+    return Model(topics=heads["topics"], sentiment=heads["sentiment"], card=_read_card(directory))
+
+
+def _read_card(directory: Path) -> dict:
+    path = directory / CARD
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (ValueError, OSError) as exc:
+        log.warning("%s: unreadable model card (%s)", path, exc)
+        return {}
 
 
 def _versions() -> dict:
@@ -132,8 +143,7 @@ def train(paths=None, *, cv: str = "group", taxonomy=None, log_fn=None) -> Model
         preds, folds = cross_validate(examples, by=cv)
         card["cv"] = {**folds, **score(examples, preds, taxonomy.ids)}
     say(f"training on {len(examples)} posts …")
-    model = fit_examples(examples, labels=taxonomy.ids,
-                         keywords={t.id: list(t.keywords) for t in taxonomy.topics})
+    model = fit_examples(examples, labels=taxonomy.ids)
     card["train_seconds"] = round(time.perf_counter() - started, 1)
     card["params"] = {"topics": repr(model.topics[-1]), "sentiment": repr(model.sentiment[-1])}
     model.card = card
@@ -170,12 +180,33 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
     from filelock import FileLock
 
     directory = model_dir(ctx)
+    version = data_version(corpus_files(), load_taxonomy(ctx))
     if (directory / "topics.skops").exists():
-        return load_model(directory)
+        try:
+            model = load_model(directory)
+        except ModelError as exc:
+            card = _read_card(directory)
+            if card.get("trained_by") != FIRST_USE or not train_if_missing:
+                raise
+            # our own first-use model is damaged (e.g. a disk error): rebuild it the same way
+            log.warning("%s; retraining the first-use model", exc)
+            for head in HEADS:
+                (directory / f"{head}.skops").unlink(missing_ok=True)
+            return get_model(ctx)
+        if model.card.get("data_version") == version or not train_if_missing:
+            return model
+        if model.card.get("trained_by") != FIRST_USE:
+            log.warning("classifier model in %s was trained on data version %s, the shipped corpus is now %s: "
+                        "run `yuqing train` to update it", directory, model.card.get("data_version"), version)
+            return model
+        # trained on first use from an older corpus/taxonomy/code: replace it the same way
+        log.warning("classifier model in %s is from data version %s, the shipped corpus is now %s: retraining",
+                    directory, model.card.get("data_version"), version)
+        for head in HEADS:
+            (directory / f"{head}.skops").unlink(missing_ok=True)
     if not train_if_missing:
         raise ModelError(f"{directory}: no saved model (run `yuqing train`)")
     directory.mkdir(parents=True, exist_ok=True)
-    version = data_version(corpus_files(), load_taxonomy(ctx))
     try:
         cached = cache_dir() / version
     except (OSError, ModelError) as exc:
@@ -191,11 +222,21 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
             return load_model(directory)
         log.warning("no classifier model in %s: training one from the shipped corpus (first use)", directory)
         model = train(cv=FIRST_USE_CV, taxonomy=load_taxonomy(ctx))
+        model.card["trained_by"] = FIRST_USE
         model.card["note"] = "trained on first use; `yuqing train` retrains and prints the metrics"
         save_model(model, directory)
         if cached:
             try:
                 _copy_model(directory, cached)
+                _prune_cache(cached.parent, keep=CACHE_KEEP)
             except OSError as exc:
                 log.warning("could not cache the model in %s: %s", cached, exc)
         return model
+
+
+def _prune_cache(root: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently written cached models."""
+    models = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+        (root / f"{old.name}.lock").unlink(missing_ok=True)

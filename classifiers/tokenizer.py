@@ -33,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+import emoji
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 USER_DICT = DATA_DIR / "dict" / "userdict.txt"
 STOP_WORDS = DATA_DIR / "dict" / "stopwords.txt"
@@ -87,15 +89,20 @@ class Engine(Protocol):
     def cut_for_search(self, text: str) -> list[str]: ...
 
 
+def dict_lines(path: Path):
+    """``(line number, stripped line)`` of a dictionary file, without blank lines and # comments."""
+    if not path.exists():
+        return
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield number, line
+
+
 def read_user_dict(path: Path = USER_DICT) -> list[tuple[str, int | None]]:
     """``(word, frequency or None)`` entries of a jieba user dictionary, normalised."""
     words: list[tuple[str, int | None]] = []
-    if not path.exists():
-        return words
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
+    for number, line in dict_lines(path):
         parts = line.split()
         freq = None
         if len(parts) > 1:
@@ -192,8 +199,8 @@ def _keep(token: str) -> str | None:
     if any(ch.isalnum() for ch in token):
         return token
     stripped = token.translate(_DROP_IN_EMOJI)
-    if stripped and unicodedata.category(stripped[0]) == "So":
-        return stripped  # emoji and pictographs
+    if stripped and (emoji.is_emoji(stripped) or unicodedata.category(stripped[0]) == "So"):
+        return stripped  # emoji (the emoji package's list) and other pictographs
     return None
 
 
@@ -221,22 +228,14 @@ def analyze(text: str, seg: Engine | None = None) -> list[str]:
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """The stop-word list (normalised), loaded once."""
-    if not STOP_WORDS.exists():
-        return frozenset()
-    words = (line.strip() for line in STOP_WORDS.read_text(encoding="utf-8").splitlines())
-    return frozenset(normalize_text(w) for w in words if w and not w.startswith("#"))
+    return frozenset(normalize_text(line) for _, line in dict_lines(STOP_WORDS))
 
 
 @lru_cache(maxsize=1)
 def sentiment_lexicon() -> dict[str, int]:
     """word → +1 / -1 from ``data/dict/sentiment.txt`` (normalised), loaded once."""
     lex: dict[str, int] = {}
-    if not SENTIMENT_LEXICON.exists():
-        return lex
-    for number, line in enumerate(SENTIMENT_LEXICON.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
+    for number, line in dict_lines(SENTIMENT_LEXICON):
         word, _, sign = line.partition("\t")
         if sign.strip() not in ("+1", "-1"):
             raise ValueError(f"{SENTIMENT_LEXICON}:{number}: expected 'word<TAB>+1' or '-1', got {line!r}")

@@ -153,7 +153,9 @@ class BriefingSettings(_Section):
     issuer: str = "朝阳区总工会"
     unit: str | None = None                                     # scope of the scheduled briefing
     top_events: int = Field(default=5, ge=1, le=20)
-    min_event_posts: int = Field(default=2, ge=1)
+    # the scheduled weekly run also mails each subdistrict (each unit below ``unit``) with posts
+    # its own briefing, to the e-mail addresses of its duty roster in org.yaml
+    unit_briefings: bool = False
 
     _cron = field_validator("weekly_cron", "daily_cron")(_check_cron)
 

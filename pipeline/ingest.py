@@ -8,6 +8,8 @@ Stages come from :func:`pipeline.stages.default_stages`. Posts move in batches o
 * a line that fails validation is counted and written, with its line number and reason, to
   ``rejects/<input name>-<time>.jsonl`` in the data dir;
 * a post whose id already came earlier in the same input is counted as a duplicate id;
+* a post a stage refuses (e.g. nothing left after removing control characters) or the store refuses
+  (e.g. a mapping conflict) is written to the same rejects file with the reason, and counted;
 * a batch the store cannot take because it is unreachable is spooled (:mod:`pipeline.spool`)
   and replayed at the next ingest or by ``yuqing store replay``.
 
@@ -18,6 +20,7 @@ are stored in input order, so the report and the spool behave as if it were sequ
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -61,6 +64,9 @@ class Ingestor:
         self.spool = Spool(ctx.path("spool"))
         self.on_batch = on_batch
         self._spool_checked = False
+        self._rejects_fh: IO[str] | None = None
+        self._rejects_name = "input"
+        self._rejects_lock = threading.Lock()
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -76,7 +82,7 @@ class Ingestor:
         started = time.perf_counter()
         seen: set[str] = set()
         batch: list[Post] = []
-        rejects_fh: IO[str] | None = None
+        self._rejects_name = input_name
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="ingest-store")
         self._in_flight: Future | None = None
         try:
@@ -84,12 +90,7 @@ class Ingestor:
                 report.read += 1
                 if isinstance(rec, Reject):
                     report.rejected += 1
-                    if rejects_fh is None:
-                        path = self.ctx.path("rejects", f"{input_name}-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        rejects_fh = open(path, "a", encoding="utf-8")
-                        report.rejects_file = str(path)
-                    rejects_fh.write(rec.to_json() + "\n")
+                    self._write_reject(rec, report)
                     continue
                 if rec.id in seen:
                     report.duplicate_ids += 1
@@ -105,16 +106,34 @@ class Ingestor:
             self._refresh(report)
         finally:
             self._writer.shutdown(wait=True)
-            if rejects_fh is not None:
-                rejects_fh.close()
+            if self._rejects_fh is not None:
+                self._rejects_fh.close()
+                self._rejects_fh = None
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
     # -- internals -------------------------------------------------------------------------
 
+    def _write_reject(self, rec: Reject, report: IngestReport) -> None:
+        # called from the main thread (validation, stages) and the store writer (store refusals)
+        with self._rejects_lock:
+            if self._rejects_fh is None:
+                path = self.ctx.path("rejects", f"{self._rejects_name}-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._rejects_fh = open(path, "a", encoding="utf-8")
+                report.rejects_file = str(path)
+            self._rejects_fh.write(rec.to_json() + "\n")
+
     def _flush(self, batch: list[Post], report: IngestReport) -> None:
         for stage in self.stages:
             stage.process(batch)
+            refused = stage.take_rejects() if hasattr(stage, "take_rejects") else []
+            if refused:
+                gone = {post.id for post, _ in refused}
+                batch[:] = [p for p in batch if p.id not in gone]
+                for post, reason in refused:
+                    report.rejected += 1
+                    self._write_reject(Reject(0, f"{stage.name}: {post.id}: {reason}", post.to_json()), report)
         report.duplicates += sum(1 for p in batch if p.dup_of)
         self._wait()
         self._in_flight = self._writer.submit(self._store, batch, report)
@@ -153,4 +172,9 @@ class Ingestor:
         report.updated += result.updated
         report.failed += len(result.failed)
         report.errors.extend(f"{pid}: {why}" for pid, why in result.failed[:20])
+        if result.failed:
+            by_id = {p.id: p for p in batch}
+            for pid, why in result.failed:
+                raw = by_id[pid].to_json() if pid in by_id else ""
+                self._write_reject(Reject(0, f"store: {pid}: {why}", raw), report)
         return len(batch)

@@ -11,6 +11,9 @@ echo "== 入库 ingest $SAMPLE → $YUQING_DATA_DIR"
 $Y ingest "$SAMPLE"
 echo "== 统计 stats by platform"
 $Y stats --by platform
+echo "== 话题与情感 topics and sentiment (classified during ingest; model trained on first use from data/corpus)"
+$Y stats --by topic --by sentiment
+echo '{"content":"公司拖欠工资三个月了，老板还在画大饼，打工人太难了[怒]"}' | $Y classify --explain
 echo "== 预警 alerts: evaluate as of the newest sample post, then the open incidents"
 $Y alerts evaluate --at latest
 $Y alerts list --status open

@@ -11,12 +11,14 @@ Design
                       with id fallbacks while those are absent.
     :mod:`.masking`   phone and ID-card numbers in quoted posts are masked.
     :mod:`.charts`    matplotlib PNGs drawn with the Noto Sans CJK SC font file shipped by ``mplfonts``.
+    :mod:`.outline`   the text, written once: numbered sections of blocks all three formats render.
     :mod:`.docx_writer` the Word document in the layout of Chinese official documents (公文):
                       title, issuing body, date, sections 一、二、…, 黑体 headings, 仿宋 body.
     :mod:`.render`    HTML and Markdown from Jinja2 templates (``templates/``).
     :mod:`.archive`   ``data_dir/briefings/<period>/`` with ``meta.json``; :func:`list_archive`.
     :mod:`.mail`      the briefing as an e-mail (SMTP settings ``notify.smtp``).
     :mod:`.build`     :func:`build_weekly` / :func:`build_daily` tie it together.
+    :mod:`.cli`       ``yuqing briefing weekly|daily|list``.
 """
 
 from pipeline.briefing.archive import list_archive

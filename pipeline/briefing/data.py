@@ -219,34 +219,93 @@ def _headline_of(post) -> str:
     return first[:cut] if cut >= 8 else first[:31] + "…"
 
 
+#: how alike two clusters' words must be to be one event: about the same workplace (an enterprise
+#: or community) with the same topic, no overlap is needed and little without one; about the same
+#: subdistrict some; about nothing more specific than a topic, much
+SAME_PLACE_JACCARD, SAME_AREA_JACCARD, SAME_TOPIC_JACCARD = 0.08, 0.2, 0.35
+EVENT_SPAN = timedelta(days=3)
+COMMON_WORD_SEEDS = 200  # a word in more seeds than this does not make two stories candidates
+
+
+_DEPTH = {"enterprise": 3, "community": 2, "subdistrict": 1, "district": 0}
+
+
+def _main_unit(units: Counter, labels: Labels) -> str | None:
+    """The most specific unit a cluster concerns (an enterprise over its area), then the most named."""
+    if not units:
+        return None
+    return max(units, key=lambda u: (_DEPTH.get(labels.level(u) or "", -1), units[u], u))
+
+
+def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
+    """Merge near-duplicate clusters into events: clusters about the same specific unit (not the
+    district) with compatible topics and some shared words, or with the same topic and much shared
+    wording, starting within three days of each other. A cluster is compared with the seed (first,
+    largest cluster) of the events in its unit's bucket, or — by topic — only with seeds sharing
+    one of its less common words (an inverted index keeps a busy week from going quadratic)."""
+    root = labels.org.root.id if labels.org is not None else None
+    buckets: dict[tuple, list[dict]] = defaultdict(list)
+    word_index: dict[tuple, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    merged: list[dict] = []
+    for g in sorted(groups, key=lambda g: (-len(g["posts"]), g["first"])):
+        specific = g["unit"] if g["unit"] and g["unit"] != root else None
+        key = ("unit", specific) if specific else ("topic", g["topic"])
+        if specific:
+            candidates = buckets[key]
+        elif g["topic"]:
+            index = word_index[key]
+            shared = Counter(i for w in g["tokens"] if len(index.get(w, ())) <= COMMON_WORD_SEEDS
+                             for i in index.get(w, ()))
+            candidates = [buckets[key][i] for i, _ in shared.most_common(20)]
+        else:
+            candidates = []  # neither a specific unit nor a topic: a story of its own
+        target = None
+        for m in candidates:
+            if abs(g["first"] - m["first"]) > EVENT_SPAN:
+                continue
+            if g["topic"] and m["topic"] and g["topic"] != m["topic"]:
+                continue
+            if not specific:
+                needed = SAME_TOPIC_JACCARD
+            elif labels.level(specific) in ("enterprise", "community"):
+                # one workplace, one topic, within days: the same matter, however worded
+                needed = 0.0 if g["topic"] and g["topic"] == m["topic"] else SAME_PLACE_JACCARD
+            else:
+                needed = SAME_AREA_JACCARD
+            if _jaccard(g["tokens"], m["tokens"]) >= needed:
+                target = m
+                break
+        if target is None:
+            if not specific and g["topic"]:
+                for w in g["tokens"]:
+                    word_index[key][w].append(len(buckets[key]))
+            buckets[key].append(g)
+            merged.append(g)
+        else:
+            target["posts"].extend(g["posts"])
+    return merged
+
+
 def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, top: int,
-            min_posts: int, tz) -> list[dict[str, Any]]:
+            tz) -> list[dict[str, Any]]:
     clusters: dict[str, list] = defaultdict(list)
     for post in store.iter_range(flt):
         clusters[post.cluster].append(post)
     if not clusters:
         return []
-    # one group a near-duplicate cluster, keyed by its main topic and unit
+    # once posts are classified, a story nobody tagged with a topic is not a 重点舆情 (cats, shopping)
+    if any(p.topics for posts in clusters.values() for p in posts):
+        clusters = {cid: posts for cid, posts in clusters.items() if any(p.topics for p in posts)}
+    # one group a near-duplicate cluster, with its main topic, most specific unit, words and time
     groups = []
     for cid, posts in clusters.items():
         root = next((p for p in posts if p.id == cid), None) or posts[0]
         topics = Counter(t for p in posts for t in p.topics)
         units = Counter(u for p in posts for u in p.org_units)
         groups.append({"posts": list(posts), "topic": topics.most_common(1)[0][0] if topics else None,
-                       "unit": units.most_common(1)[0][0] if units else None, "tokens": _tokens(root.text)})
-    # merge clusters about the same thing: same topic and unit, overlapping words
-    groups.sort(key=lambda g: -len(g["posts"]))
-    merged: list[dict] = []
-    for g in groups:
-        for m in merged:
-            if (g["topic"] and g["topic"] == m["topic"] and g["unit"] == m["unit"]
-                    and _jaccard(g["tokens"], m["tokens"]) >= 0.2):
-                m["posts"].extend(g["posts"])
-                m["tokens"] |= g["tokens"]
-                break
-        else:
-            merged.append(g)
-
+                       "unit": _main_unit(units, labels), "tokens": _tokens(root.text),
+                       "first": min(p.published_at for p in posts)})
+    merged = _merge_related(groups, labels)
     def score(g):
         n = len(g["posts"])
         negative = sum(1 for p in g["posts"] if p.sentiment and p.sentiment.label == "negative")
@@ -254,13 +313,18 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
         return n + 2 * negative + math.log1p(eng), n
 
     merged.sort(key=lambda g: (-score(g)[0], g["posts"][0].id))
-    chosen = [g for g in merged if len(g["posts"]) >= min_posts][:top] or merged[:min(top, 3)]
+    # ranked by weight: posts, negative posts, engagement (a much-shared lone post can outrank chatter)
+    chosen = merged[:top]
     events = []
     for g in chosen:
         posts = sorted(g["posts"], key=lambda p: (p.published_at, p.id))
         by_weight = sorted(posts, key=lambda p: (-(p.metrics.engagement()), p.dup_of is not None, p.published_at))
         lead = next((p for p in by_weight if p.dup_of is None), by_weight[0])
         title = _headline_of(lead)
+        n_clusters = len({p.cluster for p in posts})
+        if n_clusters >= 3 and g["unit"] and g["topic"] and labels.level(g["unit"]) in ("enterprise", "community"):
+            # many different posts about one workplace: name the matter, not one post
+            title = f"{labels.unit(g['unit'])}{labels.topic(g['topic'])}问题"
         negative = sum(1 for p in posts if p.sentiment and p.sentiment.label == "negative")
         topics = Counter(t for p in posts for t in p.topics)
         units = Counter(u for p in posts for u in p.org_units)
@@ -287,6 +351,7 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
             "platforms": sorted({PLATFORM_NAMES.get(p.platform, p.platform) for p in posts}),
             "topics": [labels.topic(t) for t, _ in topics.most_common(3)],
             "units": [labels.unit(u) for u, _ in units.most_common(4)],
+            "unit_path": sorted({u for p in posts for u in p.org_path}),
             "representatives": reps,
         })
     return events
@@ -396,14 +461,21 @@ def _observations(data: dict[str, Any]) -> dict[str, list[str]]:
                       "做好政策解读和法律援助引导。")
     for u in units["rising"][:2]:
         if u["delta"] >= 3:
-            findings.append(f"{u['name']}舆情量上升明显：{u['posts']}条（上期{u['prev_posts']}条）。")
+            cause = next((e for e in events if e["posts"] > 1 and u["unit"] in e.get("unit_path", [])), None)
+            findings.append(f"{u['name']}舆情量上升明显：{u['posts']}条（上期{u['prev_posts']}条）"
+                            + (f"，主要源于「{cause['title']}」（{cause['posts']}条）。" if cause else "。"))
             advice.append(f"建议{u['name']}主动对接属地企业和职工，核实诉求、就地化解。")
     for e in events:
         if e["ongoing"] and e["negative"]:
             watch.append(f"事件「{e['title']}」至周末仍有新增（{e['posts']}条，负面{e['negative']}条），"
                          "需持续跟踪。")
+    for e in events[:2]:
+        if e["posts"] >= 5 and e["negative_share"] >= 50 and not e["ongoing"]:
+            watch.append(f"「{e['title']}」的后续处置和舆论走向（本期{e['posts']}条，负面{e['negative_share']:g}%）。")
     for t in rising[:2]:
         watch.append(f"话题「{t['name']}」的后续走势。")
+    if inc.get("available") and inc["open"]:
+        watch.append(f"本期尚未办结的{inc['open']}起预警的处置进展。")
     if inc.get("available"):
         if inc["open"]:
             advice.append(f"本期预警尚有{inc['open']}起未办结，请责任单位加快处置并及时反馈。")
@@ -457,7 +529,7 @@ def collect(ctx: Context, period: Period, unit: str | None, labels: Labels) -> d
     data["topics"] = _topics(q, qp, labels, data["overview"]["posts"])
     data["daily"] = _daily(q, period, [t["topic"] for t in data["topics"][:5]])
     data["units"] = _units(q, qp, labels, unit, data["overview"]["posts"])
-    data["events"] = _events(store, flt, labels, period, cfg.top_events, cfg.min_event_posts, ctx.tz)
+    data["events"] = _events(store, flt, labels, period, cfg.top_events, ctx.tz)
     data["incidents"] = _incidents(ctx, labels, period, unit)
     data["overview"]["headline"] = _headline(data, scope_name)
     data["observations"] = _observations(data)

@@ -148,13 +148,15 @@ def _para(doc, text: str, lead: str | None = None, *, size: float = BODY_PT, ind
     return par
 
 
-def _table(doc, headers: list[str], rows: list[list[str]], note: str | None) -> None:
+def _table(doc, headers: list[str], rows: list[list[str]], note: str | None,
+           widths_cm: list[float] | None = None) -> None:
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     first = 4.2 if len(headers) > 4 else 5.0
-    widths = [Cm(first)] + [Cm((TEXT_WIDTH_CM - first) / (len(headers) - 1))] * (len(headers) - 1)
+    widths = [Cm(w) for w in widths_cm] if widths_cm else \
+        [Cm(first)] + [Cm((TEXT_WIDTH_CM - first) / (len(headers) - 1))] * (len(headers) - 1)
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width  # the grid, which LibreOffice and WPS follow
     for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
@@ -239,7 +241,7 @@ def write_docx(path: Path, data: dict[str, Any], outline: list[Section], charts:
                 for i, item in enumerate(block["items"], 1):
                     _para(doc, item, f"{i}. ")
             elif kind == "table":
-                _table(doc, block["headers"], block["rows"], block.get("note"))
+                _table(doc, block["headers"], block["rows"], block.get("note"), block.get("widths_cm"))
             elif kind == "image" and block["name"] in charts:
                 _image(doc, charts[block["name"]], block["caption"], block.get("width_cm", 15))
             elif kind == "links":

@@ -5,7 +5,7 @@ same thing in the same order. Block kinds:
 
 ``para``    a paragraph (optional bold ``lead`` in front)
 ``sub``     a second-level heading, numbered （一）（二）…
-``table``   ``headers`` + ``rows`` (strings), with an optional ``note``
+``table``   ``headers`` + ``rows`` (strings), with an optional ``note`` and ``widths_cm`` (Word)
 ``image``   a chart by name (``trend``, ``topics``, ``units``, ``sentiment``) and its caption
 ``bullets`` a list of strings
 ``links``   representative posts: ``items`` of {time, platform, text, url}
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CN_NUM = "一二三四五六七八九十"
+UNIT_ROWS = 15  # rows of the unit table; the rest are summed in one line
 
 
 def cn(n: int) -> str:
@@ -121,10 +122,15 @@ def _units(data: dict, charts: dict) -> Section:
     if u["falling"]:
         s.add("para", lead="明显回落：", text="，".join(
             f"{r['name']}{r['posts']}条（上期{r['prev_posts']}条，减少{-r['delta']}条）" for r in u["falling"]) + "。")
-    s.add("table", headers=["单位", "信息量", "占比", "负面", "负面占比", "上期", "增减"], rows=[
-        [r["name"], str(r["posts"]), f"{r['share']:g}%", str(r["negative"]), f"{r['negative_share']:g}%",
-         str(r["prev_posts"]), f"{r['delta']:+d}"] for r in rows],
-        note="按信息所涉单位及其下级单位汇总；一条信息可涉及多个单位。")
+    shown, rest = rows[:UNIT_ROWS], rows[UNIT_ROWS:]
+    table = [[r["name"], str(r["posts"]), f"{r['share']:g}%", str(r["negative"]), f"{r['negative_share']:g}%",
+              str(r["prev_posts"]), f"{r['delta']:+d}"] for r in shown]
+    if rest:
+        posts, neg, prev = (sum(r[k] for r in rest) for k in ("posts", "negative", "prev_posts"))
+        table.append([f"其余{len(rest)}个单位", str(posts), "—", str(neg), "—", str(prev), f"{posts - prev:+d}"])
+    s.add("table", headers=["单位", "信息量", "占比", "负面", "负面占比", "上期", "增减"], rows=table,
+          note="按信息所涉单位及其下级单位汇总；一条信息可涉及多个单位"
+               + (f"；按信息量列出前{UNIT_ROWS}个（完整数据见 data.json）。" if rest else "。"))
     if "units" in charts:
         s.add("image", name="units", caption=f"图4　各{u['level_name']}信息量", width_cm=15)
     return s
@@ -139,10 +145,14 @@ def _events(data: dict) -> Section:
         s.sub(e["title"])
         span = f"{e['first']}至{e['last']}" if e["first"] != e["last"] else e["first"]
         s.add("para", lead="基本情况：", text=e["summary"])
-        s.add("para", lead="传播情况：", text=(
-            f"时间{span}，相关信息{e['posts']}条（{e['clusters']}组不同内容），负面{e['negative']}条"
-            f"（{e['negative_share']:g}%），互动量{e['engagement']}，来源{'、'.join(e['platforms'])}"
-            + ("；至本期末仍有新增。" if e["ongoing"] else "。")))
+        if e["posts"] == 1:
+            spread = (f"发布于{span}，单条信息，{'负面' if e['negative'] else '非负面'}，互动量{e['engagement']}，"
+                      f"来源{'、'.join(e['platforms'])}。")
+        else:
+            spread = (f"时间{span}，相关信息{e['posts']}条（{e['clusters']}组不同内容），负面{e['negative']}条"
+                      f"（{e['negative_share']:g}%），互动量{e['engagement']}，来源{'、'.join(e['platforms'])}"
+                      + ("；至本期末仍有新增。" if e["ongoing"] else "。"))
+        s.add("para", lead="传播情况：", text=spread)
         detail = []
         if e["topics"]:
             detail.append("话题：" + "、".join(e["topics"]))
@@ -170,6 +180,7 @@ def _incidents(data: dict) -> Section:
     s.add("table", headers=["时间", "单位", "话题", "级别", "状态", "升级至", "签收用时（分）"], rows=[
         [r["created"], r["unit"], r["topic"], r["severity"], r["status"], r["escalated_to"],
          "—" if r["ack_minutes"] is None else f"{r['ack_minutes']:g}"] for r in inc["rows"]],
+        widths_cm=[2.8, 3.2, 3.0, 1.2, 1.6, 2.0, 1.8],
         note=None if inc["raised"] <= len(inc["rows"]) else f"仅列出前{len(inc['rows'])}起。")
     return s
 

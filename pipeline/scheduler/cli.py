@@ -15,6 +15,7 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
     """Run the scheduler: crawls, alert evaluation/escalation/delivery, briefings. Stops cleanly on
     SIGTERM/SIGINT. Logs are JSON lines on stderr and in data_dir/logs/scheduler.log."""
     from pipeline.cli import get_context
+    from pipeline.config import ConfigError
     from pipeline.scheduler import jobs
     from pipeline.scheduler.logs import setup_logging
     from pipeline.scheduler.service import AlreadyRunning, SchedulerService, desired_jobs
@@ -24,7 +25,10 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
     if once:
         from datetime import datetime
 
-        specs = {s.id: s for s in desired_jobs(ctx, datetime.now(ctx.tz))}
+        try:
+            specs = {s.id: s for s in desired_jobs(ctx, datetime.now(ctx.tz))}
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
         if once not in specs:
             raise click.BadParameter(f"{once!r}: not a configured job; one of {', '.join(specs)}", param_hint="--once")
         from pipeline import statedb
@@ -45,7 +49,7 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
     service = SchedulerService(ctx)
     try:
         service.run_forever()
-    except AlreadyRunning as exc:
+    except (AlreadyRunning, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -11,6 +11,7 @@ source, and records the status, duration and a message.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -55,6 +56,7 @@ class Runtime:
     stopping: threading.Event = field(default_factory=threading.Event)
     children: dict[int, subprocess.Popen] = field(default_factory=dict)
     active: dict[int, str] = field(default_factory=dict)   # run id → job id
+    signalled: set[int] = field(default_factory=set)       # crawl children told to stop at shutdown
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new_context(self) -> Context:
@@ -230,6 +232,7 @@ def stop_children(rt: Runtime, sig: int = signal.SIGTERM) -> int:
     with rt.lock:
         procs = list(rt.children.values())
     for proc in procs:
+        rt.signalled.add(proc.pid)
         try:
             os.killpg(proc.pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -267,8 +270,8 @@ def _run_crawl(rt: Runtime, name: str) -> tuple[str, str]:
             return "ok", _tail(out, lines=3, chars=500)
         if rc == EXIT_PAUSED:
             return "paused", f"source paused (exit 3): {_tail(out)}"
-        if rt.stopping.is_set() and rc < 0:
-            return "interrupted", f"stopped by shutdown (signal {-rc})"
+        if rt.stopping.is_set() and (rc < 0 or proc.pid in rt.signalled):
+            return "interrupted", f"stopped by shutdown (exit code {rc}): {_tail(out, lines=3, chars=300)}"
         return "failed", f"exit code {rc}: {_tail(out)}"
     finally:
         lock.release()
@@ -290,7 +293,9 @@ def _describe(result) -> str:
     for attr in ("summary", "as_dict", "to_dict"):
         fn = getattr(result, attr, None)
         if callable(fn):
-            return str(fn())[:1000]
+            value = fn()
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            return text[:1000]
     return str(result)[:1000]
 
 
@@ -341,16 +346,50 @@ def _briefing(kind: str) -> Work:
             result = builder(ctx, None, cfg.unit, None, now=rt.clock.now())
             recipients = cfg.recipients if kind == "weekly" else (cfg.daily_recipients or cfg.recipients)
             message = f"{result.period.key}: {result.data['overview']['posts']} posts → {result.paths['docx']}"
+            status = "ok"
             if not recipients:
-                return "ok", message + " (no recipients configured, not mailed)"
-            try:
-                mail_briefing(ctx, result, recipients)
-            except MailError as exc:
-                return "failed", f"{message}; mail failed: {exc}"
-            return "ok", f"{message}; mailed to {len(recipients)}"
+                message += " (no recipients configured, not mailed)"
+            else:
+                try:
+                    mail_briefing(ctx, result, recipients)
+                    message += f"; mailed to {len(recipients)}"
+                except MailError as exc:
+                    status, message = "failed", f"{message}; mail failed: {exc}"
+            if kind == "weekly" and cfg.unit_briefings:
+                done, errors = _unit_briefings(ctx, result, rt.clock.now())
+                message += f"; {done} unit briefings mailed"
+                if errors:
+                    status, message = "failed", message + "; " + "; ".join(errors[:5])
+            return status, message
         finally:
             ctx.close()
     return work
+
+
+def _unit_briefings(ctx: Context, district, now: datetime) -> tuple[int, list[str]]:
+    """Each unit one level below the scope that had posts gets its own briefing, mailed to the
+    e-mail addresses of its duty roster. Returns (mailed, errors)."""
+    from pipeline.briefing.build import build, mail_briefing
+    from pipeline.briefing.labels import load_labels
+    from pipeline.briefing.mail import MailError
+
+    labels = load_labels(ctx)
+    if labels.org is None:
+        return 0, ["unit briefings need the union hierarchy (org.yaml)"]
+    done, errors = 0, []
+    for row in district.data["units"]["rows"]:
+        unit = labels.org.get(row["unit"])
+        emails = sorted({o.email for o in getattr(unit, "roster", ()) if o.email}) if unit else []
+        if not row["posts"] or not emails:
+            continue
+        try:
+            result = build(ctx, district.period, row["unit"], None, now=now)
+            mail_briefing(ctx, result, emails)
+            done += 1
+        except (MailError, OSError, ValueError) as exc:
+            errors.append(f"{row['unit']}: {exc}")
+            log.warning("unit briefing failed", extra={"unit": row["unit"], "error": str(exc)})
+    return done, errors
 
 
 def weekly_briefing() -> str:

@@ -15,12 +15,12 @@ UNITS = {  # unit → (subdistrict, parents up to the district)
     "jd-jinsong": ["jd-jinsong", "chaoyang"],
     "dq-dongba": ["dq-dongba", "chaoyang"],
 }
-TOPICS = ["wage_arrears", "labour_contract", "social_insurance", "workplace_safety", "union_services"]
+TOPICS = ["wage_arrears", "labor_contract", "social_insurance", "occupational_safety", "union_services"]
 TEXTS = {
     "wage_arrears": "望京某公司拖欠农民工工资三个月，{n}名工人讨薪无果，联系人电话13812345678",
-    "labour_contract": "公司强迫员工签订不合理劳动合同，不签就辞退，大家很无奈",
+    "labor_contract": "公司强迫员工签订不合理劳动合同，不签就辞退，大家很无奈",
     "social_insurance": "单位一直不给交社保，问了人事说下个月再说，身份证号110105199003071234都交上去了",
-    "workplace_safety": "工地高空作业没有安全防护，工友很担心出事故",
+    "occupational_safety": "工地高空作业没有安全防护，工友很担心出事故",
     "union_services": "区总工会组织的职工技能培训很实用，点赞工会服务",
 }
 
@@ -49,7 +49,7 @@ def make_posts(week_start: datetime, seed: int = 7, weeks: int = 2) -> list[Post
                 author={"id": f"u{rng.randint(1, 30)}", "name": "某网友"},
                 published_at=published, metrics={"reposts": rng.randint(0, 50), "comments": rng.randint(0, 20),
                                                  "likes": rng.randint(0, 100)},
-                topics=[topic] + (["labour_contract"] if topic == "wage_arrears" and i % 4 == 0 else []),
+                topics=[topic] + (["labor_contract"] if topic == "wage_arrears" and i % 4 == 0 else []),
                 sentiment={"label": label, "scores": {label: 0.9}},
                 org_units=[unit], org_path=UNITS[unit], link_confidence=0.9))
         if current:  # a repost storm of one wage-arrears post in Wangjing

@@ -75,8 +75,8 @@ def test_html_and_markdown_carry_the_same_sections_with_masked_quotes(built):
     assert md.count("](charts/") >= 3 and all((built.out_dir / "charts" / f).exists()
                                               for f in ("trend.png", "topics.png", "units.png"))
     assert 'href="https://weibo.example/' in html
-    assert "138****5678" in html and "110105********1234" in html
-    assert r"138\*\*\*\*5678" in md          # escaped: the stars stay stars in Markdown
+    assert "139****5678" in html                 # the top event's phone number, masked
+    assert r"139\*\*\*\*5678" in md          # escaped: the stars stay stars in Markdown
     for pii in RAW_PII:
         assert pii not in html and pii not in md
         assert pii not in built.paths["json"].read_text(encoding="utf-8")
@@ -173,3 +173,17 @@ def test_daily_digest(ctx):
     assert sum(data["daily"]["posts"]) == data["overview"]["posts"] > 0
     doc = Document(out["files"]["docx"])
     assert doc.paragraphs[0].text == "舆情日报" and any(p.text.startswith("六、") for p in doc.paragraphs)
+
+
+def test_unit_briefing_covers_the_units_subtree(ctx):
+    fill(ctx)
+    result = _cli(ctx, "briefing", "weekly", "--week", WEEK, "--unit", "jd-wangjing", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["dir"].endswith(f"{WEEK}-jd-wangjing")
+    data = json.loads((ctx.data_dir / "briefings" / f"{WEEK}-jd-wangjing" / "data.json").read_text(encoding="utf-8"))
+    assert data["scope_name"] == "望京街道总工会" and data["units"]["level_name"] == "社区（村）"
+    html = (ctx.data_dir / "briefings" / f"{WEEK}-jd-wangjing" / f"briefing-{WEEK}-jd-wangjing.html").read_text("utf-8")
+    assert "望京街道总工会网络舆情周报" in html
+    bad = _cli(ctx, "briefing", "weekly", "--week", WEEK, "--unit", "no-such-unit")
+    assert bad.exit_code != 0 and "not in org.yaml" in bad.output

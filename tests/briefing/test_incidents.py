@@ -24,10 +24,10 @@ def test_incident_section_counts_the_weeks_incidents(ctx):
     fill(ctx)
     store = StateStore(ctx)
     t = datetime(2026, 11, 18, 9, 0, tzinfo=SHANGHAI)           # Wednesday of 2026-W47
-    _open(store, "jd-jinsong", "workplace_safety", t - timedelta(days=7))   # the week before: not counted
+    _open(store, "jd-jinsong", "occupational_safety", t - timedelta(days=7))   # the week before: not counted
     a = _open(store, "jd-wangjing", "wage_arrears", t)
     b = _open(store, "jd-sanlitun", "social_insurance", t + timedelta(hours=1))
-    c = _open(store, "dq-dongba", "labour_contract", t + timedelta(hours=2), severity="low")
+    c = _open(store, "dq-dongba", "labor_contract", t + timedelta(hours=2), severity="low")
     api.acknowledge(ctx, a, "石国庆", at=t + timedelta(minutes=12))
     api.resolve(ctx, a, "石国庆", "已协调企业发放工资", at=t + timedelta(hours=5))
     api.acknowledge(ctx, b, "汪勇", at=t + timedelta(hours=1, minutes=30))

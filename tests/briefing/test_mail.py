@@ -74,3 +74,26 @@ def test_scheduled_weekly_briefing_is_built_archived_and_mailed(ctx, smtp_server
     _check_message(msg, tmp_path, "第48周")
     (entry,) = list_archive(ctx)
     assert entry["period"] == "2026-W48" and entry["mailings"][0]["error"] is None
+
+
+def test_unit_briefings_go_to_each_subdistricts_roster(ctx, smtp_server, tmp_path):
+    inbox = _point_at(ctx, smtp_server)
+    ctx.settings.briefing.unit_briefings = True
+    configure(ctx, tmp_path, [])
+    fill(ctx, "2026-W48")
+    start = datetime(2026, 11, 30, 7, 59, 55, tzinfo=SHANGHAI)
+    service = SchedulerService(ctx, FastClock(start, speed=10))
+    service.start()
+    try:
+        wait_for(lambda: any(r.job_id == "briefing:weekly" and r.status != "running" for r in runs(ctx)),
+                 timeout=120, what="the weekly briefing run")
+    finally:
+        service.stop(grace=60)
+    (run,) = [r for r in runs(ctx) if r.job_id == "briefing:weekly"]
+    assert run.status == "ok", run.message
+    messages = inbox.messages()
+    by_subject = {m["Subject"]: m for m in messages}
+    wangjing = next(m for subj, m in by_subject.items() if subj.startswith("望京街道总工会网络舆情周报"))
+    assert wangjing["To"] == "wangjing1@example.org, wangjing2@example.org"
+    units_with_posts = {e["unit"] for e in list_archive(ctx) if e["unit"]}
+    assert len(messages) == 1 + len(units_with_posts) and f"{len(units_with_posts)} unit briefings mailed" in run.message

@@ -59,3 +59,17 @@ def small_data_file(tmp_path_factory, small_examples) -> Path:
 def model_ctx(ctx: Context, small_model) -> Context:
     save_model(small_model, model_dir(ctx))
     return ctx
+
+
+@pytest.fixture
+def cli():
+    """Run ``yuqing`` in-process against a context's config and data dirs."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    def invoke(ctx: Context, *args, input=None):
+        return CliRunner().invoke(main, ["--config-dir", str(ctx.config_dir), "--data-dir", str(ctx.data_dir),
+                                         *args], input=input, catch_exceptions=False)
+
+    return invoke

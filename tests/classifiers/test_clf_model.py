@@ -112,3 +112,17 @@ def test_untrusted_types_are_refused(small_model, tmp_path):
     with pytest.raises(ModelError, match="not a readable skops file"):
         load_model(tmp_path / "m")
     assert all(t.startswith("classifiers.") for t in TRUSTED_TYPES)
+
+
+def test_fast_vectoriser_transform_equals_sklearns(small_model, small_examples):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classifiers.features import Prepare
+
+    texts = [e.text for e in small_examples[:200]] + ["", "全新的词汇 never seen", "😭"]
+    for pipe in (small_model.topics, small_model.sentiment):
+        for name, vec in pipe.named_steps["features"].transformer_list:
+            ours = vec.transform(Prepare().transform(texts))
+            reference = TfidfVectorizer.transform(vec, Prepare().transform(texts))
+            assert ours.shape == reference.shape, name
+            assert abs(ours - reference).max() < 1e-6, name

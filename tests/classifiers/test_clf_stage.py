@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from classifiers.stage import ClassifyStage
 from classifiers.store import cache_dir, get_model, model_dir
 from pipeline.ingest import Ingestor
@@ -49,3 +51,33 @@ def test_model_is_trained_on_first_use_and_cached(ctx):
     assert again.card["trained_at"] == model.card["trained_at"]
     pred = again.predict(["公司不给交社保，五险一金都没有"])[0]
     assert "social_insurance" in pred.topics
+
+
+def test_stale_first_use_model_is_replaced_but_a_trained_one_is_kept(model_ctx, caplog):
+    d = model_dir(model_ctx)
+    card = json.loads((d / "metrics.json").read_text(encoding="utf-8"))
+    card["trained_by"] = "yuqing train"
+    (d / "metrics.json").write_text(json.dumps(card), encoding="utf-8")
+    kept = get_model(model_ctx)  # the small test model, from another data version: kept, warned
+    assert kept.card["data_version"] == "test-small" and "run `yuqing train`" in caplog.text
+    card["trained_by"] = "first use"
+    (d / "metrics.json").write_text(json.dumps(card), encoding="utf-8")
+    fresh = get_model(model_ctx)  # replaced by the shipped-corpus model (from the cache)
+    assert fresh.card["data_version"] != "test-small" and fresh.card["n_train"] >= 1000
+    assert json.loads((d / "metrics.json").read_text(encoding="utf-8"))["data_version"] == fresh.card["data_version"]
+
+
+def test_damaged_first_use_model_is_rebuilt_an_explicit_one_is_reported(model_ctx):
+    from classifiers.store import ModelError
+
+    d = model_dir(model_ctx)
+    card = json.loads((d / "metrics.json").read_text(encoding="utf-8"))
+    (d / "topics.skops").write_bytes(b"truncated")
+    card["trained_by"] = "yuqing train"
+    (d / "metrics.json").write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"topics.skops: not a readable skops file"):
+        get_model(model_ctx)  # an explicitly trained model is never replaced silently
+    card["trained_by"] = "first use"
+    (d / "metrics.json").write_text(json.dumps(card), encoding="utf-8")
+    model = get_model(model_ctx)
+    assert model.card["n_train"] >= 1000 and model.predict(["工资拖欠"])[0].sentiment
