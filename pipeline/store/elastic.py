@@ -188,7 +188,9 @@ class ElasticStore(PostStore):
             "retry_on_timeout": False,
         }
         if settings.api_key:
-            kwargs["api_key"] = settings.api_key
+            # the encoded key as Kibana shows it, or "id:api_key"
+            key = settings.api_key.strip()
+            kwargs["api_key"] = tuple(key.split(":", 1)) if ":" in key else key
         elif settings.username:
             kwargs["basic_auth"] = (settings.username, settings.password or "")
         if settings.url.startswith("https"):
