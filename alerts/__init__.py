@@ -8,8 +8,10 @@ keep incidents and escalate them, deliver notifications.
     state.py     incidents, escalation, timeline, transactional outbox (SQLAlchemy)
     models.py    the state tables
     messages.py  Chinese notification text (templates/notice.txt.j2)
-    outbox.py    delivery loop: retries with backoff, idempotency
-    channels/    one class per channel: email (SMTP), WeCom, DingTalk, JSON webhook
+    outbox.py    delivery loop: claims, retries with backoff, idempotency keys
+    channels/    one class per channel: email (SMTP), WeCom, DingTalk (signed), JSON webhook
+    index.py     incidents into Elasticsearch ({prefix}-alerts) for Kibana
+    simulate.py  synthetic post streams for the scenario tests, the benchmark and demos
     api.py       the functions other areas call
     cli.py       yuqing alerts … / yuqing org …
 """

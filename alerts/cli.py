@@ -53,10 +53,7 @@ def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, a
     ctx = get_context(click_ctx)
     try:
         if at_text == "latest":
-            newest = ctx.store().search(PostFilter(), limit=1).posts
-            if not newest:
-                raise click.ClickException("the store holds no posts: nothing to evaluate (--at latest)")
-            at = newest[0].published_at + timedelta(seconds=1)
+            at = _latest(ctx)
         else:
             at = parse_time_option(at_text, "--at") or datetime.now(UTC)
         report = run_evaluation(ctx, at.astimezone(UTC), dry_run=dry_run)
@@ -76,13 +73,74 @@ def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, a
     for f in report.findings:
         c = f["counts"]
         amount = (f"{c.get('posts')}条/{c.get('expected')}" if f["kind"] == "trend" else f"{c.get('posts')}条")
-        table.add_row(f["unit_name"], f["topic"], "趋势" if f["kind"] == "trend" else "高风险",
-                      SEVERITY_NAMES.get(f["severity"], f["severity"]), amount, f["title"][:60])
+        table.add_row(f["unit_name"], f["topic_name"], "趋势" if f["kind"] == "trend" else "高风险",
+                      SEVERITY_NAMES.get(f["severity"], f["severity"]), amount, f["title"][:40])
     console.print(table if report.findings else f"{title}：未发现异常")
     if not dry_run:
         console.print(f"新立案 {len(report.opened)}，更新 {len(report.updated)}，升级 {len(report.escalated)}，"
                       f"自动重开 {len(report.reopened)}，已处置后抑制 {report.suppressed}，待发通知 {report.notifications}"
                       + (f"，已发送 {delivered}" if delivered is not None else ""))
+
+
+def _latest(ctx) -> datetime:
+    newest = ctx.store().search(PostFilter(), limit=1).posts
+    if not newest:
+        raise click.ClickException("the store holds no posts: nothing to evaluate (latest)")
+    return newest[0].published_at + timedelta(seconds=1)
+
+
+@alerts_group.command("replay")
+@click.option("--from", "from_text", help="first evaluation time (ISO 8601; default: --days before --to)")
+@click.option("--to", "to_text", default="latest", show_default=True,
+              help="last evaluation time (ISO 8601, or latest = just after the newest stored post)")
+@click.option("--days", type=click.FloatRange(min=0.04), default=7, show_default=True,
+              help="span to replay when --from is not given")
+@click.option("--every", default="1h", show_default=True, help="step between evaluations, e.g. 30m or 1h")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def replay_cmd(click_ctx, from_text: str | None, to_text: str, days: float, every: str, as_json: bool) -> None:
+    """Evaluate step by step over past data, as the scheduler would have (detection, escalation).
+
+    Notifications are queued in the outbox as they would have been; send them with ``alerts deliver``.
+    """
+    from alerts.detect import run_evaluation
+    from pipeline.store.base import parse_interval
+
+    ctx = get_context(click_ctx)
+    try:
+        step = timedelta(seconds=parse_interval(every))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from exc
+    try:
+        end = _latest(ctx) if to_text == "latest" else parse_time_option(to_text, "--to")
+        start = parse_time_option(from_text, "--from") if from_text else end - timedelta(days=days)
+        if start >= end:
+            raise click.BadParameter("--from must be before --to", param_hint="--from")
+        steps = []
+        at = start
+        while at <= end:
+            report = run_evaluation(ctx, at.astimezone(UTC))
+            steps.append(report)
+            if not as_json and (report.opened or report.escalated or report.reopened):
+                local = at.astimezone(ctx.tz).strftime("%m-%d %H:%M")
+                for f in report.findings[:5]:
+                    kind = "趋势" if f["kind"] == "trend" else "高风险帖子"
+                    console.print(f"{local} {kind} {f['unit_name']}｜{f['topic_name']}（{SEVERITY_NAMES[f['severity']]}）",
+                                  soft_wrap=True)
+                for inc_id in report.escalated:
+                    inc = api.get_incident(ctx, inc_id)
+                    console.print(f"{local} 升级 #{inc_id} {inc.unit_name} → 已通知至 {inc.escalated_to_name}", soft_wrap=True)
+            at += step
+    except (ConfigError, StoreError) as exc:
+        raise _fail(exc) from exc
+    opened = sorted({i for r in steps for i in r.opened})
+    if as_json:
+        emit_json({"evaluations": len(steps), "opened": opened,
+                   "escalated": sorted({i for r in steps for i in r.escalated}),
+                   "notifications": sum(r.notifications for r in steps)})
+        return
+    console.print(f"回放 {len(steps)} 次评估（{start.astimezone(ctx.tz):%m-%d %H:%M} — {end.astimezone(ctx.tz):%m-%d %H:%M}，"
+                  f"每 {every}）：新立案 {len(opened)}，待发通知 {sum(r.notifications for r in steps)}")
 
 
 @alerts_group.command("list")

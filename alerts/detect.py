@@ -2,8 +2,12 @@
 
 Everything is read through the :class:`~pipeline.store.base.PostStore` interface with
 aggregations (no iteration over posts), so one cycle costs a fixed number of store queries
-whatever the data size: ``(1 + baseline_weeks) × windows + daily_baseline_days`` aggregations,
-one evidence search per finding and a few keyword searches for the high-risk rules.
+whatever the data size: one grouped aggregation per window over the current windows — a quiet
+cycle stops there — then, for the topics that may fire only, ``baseline_weeks × windows``
+ungrouped district totals (cheap) and one grouped aggregation per past week with data (per past
+day too while the history is shorter than two weeks); one
+evidence search per finding and one search per distinct high-risk keyword. On Elasticsearch the
+aggregations run a few at a time (``parallel_queries``).
 
 Trend method
     *Measure.* For a unit (rolled up over its subtree: dimension ``unit_tree``), a topic and a
@@ -17,17 +21,21 @@ Trend method
     ``min(clusters, authors) = 1`` and weighs 50^(1−a) ≈ 3, not 50; engagement adds a
     logarithmic bonus, so a viral story counts more but cannot make a trend alone.
 
-    *Baseline.* For each window ``w`` (1 h, 6 h, 24 h ending at the evaluation time) the same
-    window at the same weekday and time of day in each of the past ``baseline_weeks`` weeks gives
-    ``V_w,k``; their mean carries time-of-day and weekday effects. Sparse history is smoothed
-    toward a level estimate: the unit's mean hourly rate over the 24 h windows of the past weeks
-    and of the past ``daily_baseline_days`` days, times ``h`` and times the district's
-    time-of-day factor for that window (the district has enough data to know that 03:00 is
-    quiet; ``f`` is shrunk toward 1 by counting the flat rate as one more week). The baseline is
-    ``E = max(prior·h, (1 − λ)·mean_k V_w,k + λ·r·h·f)`` with ``λ = level_weight`` (``λ = 1``
-    without weekly history): a few same-hour samples of a small unit are mostly zeros, the level
-    estimate rests on many more hours. Weeks and days
-    in which the whole district has no data (before the system existed) are left out.
+    *Baseline.* For each window ``w`` (1 h, 6 h, 24 h ending at the evaluation time) and each of
+    the past ``baseline_weeks`` weeks ``k``, the unit's volume in the 24 h window ending at the same
+    weekday and time ``V_24,k`` is spread over the day the way the district's was:
+    ``B_w,k = V_24,k · s_w,k`` with ``s_w,k`` the share of the district's 24 h volume (same topics,
+    same week) that fell in the last ``w`` hours. This carries time-of-day and weekday effects
+    from the level where there is enough data to see them (a community's own 1-hour counts four
+    weeks back are mostly zeros) and costs one grouped aggregation per week instead of one per
+    window. Sparse history is further smoothed toward a level estimate: the unit's mean hourly rate
+    ``r`` over those 24 h windows (and, while fewer than two weeks of history exist, the past
+    ``daily_baseline_days`` days), times ``h`` and times
+    the district's time-of-day factor ``f`` (mean share × 24/h, shrunk toward 1 by counting the
+    flat profile as one more week). The baseline is
+    ``E = max(prior·h, (1 − λ)·mean_k B_w,k + λ·r·h·f)`` with ``λ = level_weight`` (``λ = 1``
+    without weekly history). Weeks in which the district had no data for the topics (before the
+    system existed) are left out.
 
     *Test.* Counts are over-dispersed, so the tail probability is negative binomial with mean
     ``E`` and dispersion ``φ = max(dispersion, φ̂)``, ``φ̂`` the method-of-moments estimate from the
@@ -58,6 +66,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -67,7 +76,7 @@ from scipy.stats import nbinom, poisson
 from alerts.models import utc
 from alerts.org import OrgTree, load_org
 from alerts.rules import AlertsConfig, Detection, load_alerts_config
-from alerts.state import Finding, StateStore
+from alerts.state import ApplyResult, Finding, StateStore
 from pipeline.record import Post
 from pipeline.store.base import AggRow, PostFilter, PostStore
 
@@ -151,8 +160,11 @@ class Candidate:
         return -self.best.log10_p
 
 
-@dataclass
-class EvaluationReport:
+@dataclass(kw_only=True)
+class EvaluationReport(ApplyResult):
+    """What one cycle found and did (incident ids opened/updated/escalated/reopened come from
+    :class:`~alerts.state.ApplyResult`)."""
+
     at: str
     store: str
     seconds: float = 0.0
@@ -160,12 +172,6 @@ class EvaluationReport:
     candidates: int = 0                  # (unit, topic) pairs with a firing window
     findings: list[dict] = field(default_factory=list)
     high_risk_posts: int = 0
-    opened: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    escalated: list[int] = field(default_factory=list)
-    reopened: list[int] = field(default_factory=list)
-    suppressed: int = 0
-    notifications: int = 0
     indexed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     dry_run: bool = False
@@ -184,46 +190,67 @@ class TrendDetector:
         self.store, self.org, self.cfg, self.d = store, org, cfg, cfg.detection
         self.topic_names = topic_names
         self.queries = 0
+        self.workers = cfg.detection.parallel_queries
 
-    def _agg(self, since: datetime, until: datetime) -> dict[tuple[str, str], AggRow]:
-        flt = PostFilter(since=since, until=until, sentiments=NEGATIVE, topics=tuple(self.d.topics))
-        self.queries += 1
+    def _agg(self, since: datetime, until: datetime, topics: tuple[str, ...] | None = None,
+             by_unit: bool = True) -> dict[tuple[str, str], AggRow]:
+        """Negative posts in ``[since, until)`` by (unit subtree, topic); ``by_unit=False`` gives the
+        district total of those topics as one row keyed ``("", "")`` (no grouping: cheap)."""
+        flt = PostFilter(since=since, until=until, sentiments=NEGATIVE,
+                         topics=tuple(self.d.topics) if topics is None else topics)
+        if not by_unit:
+            rows = self.store.aggregate(flt)
+            return {("", ""): rows[0]} if rows else {}
         return {(r.keys["unit_tree"], r.keys["topic"]): r
                 for r in self.store.aggregate(flt, by=["unit_tree", "topic"])}
 
+    def _run(self, specs: list[tuple]) -> list[dict]:
+        """Run aggregations, several at a time where the store's client is safe to share between
+        threads (the Elasticsearch client is; an SQLite connection is used one query at a time)."""
+        self.queries += len(specs)
+        if self.workers > 1 and self.store.name == "elasticsearch" and len(specs) > 1:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                return list(pool.map(lambda spec: self._agg(*spec), specs))
+        return [self._agg(*spec) for spec in specs]
+
     def detect(self, at: datetime) -> list[Candidate]:
         d = self.d
-        root = self.org.root.id
         week = timedelta(days=7)
         longest = max(w.hours for w in d.windows)
-        # current windows and the same windows in past weeks: data[k][hours][(unit, topic)]
-        data: list[dict[int, dict[tuple[str, str], AggRow]]] = []
-        for k in range(d.baseline_weeks + 1):
-            end = at - k * week
-            data.append({w.hours: self._agg(end - timedelta(hours=w.hours), end) for w in d.windows})
-        current = data[0]
-        # firing is impossible below min_volume: only those pairs go on
+        # current windows: current[hours][(unit, topic)]
+        current = dict(zip([w.hours for w in d.windows],
+                           self._run([(at - timedelta(hours=w.hours), at, None) for w in d.windows]), strict=True))
+        # firing is impossible below min_volume: only those pairs go on — a quiet cycle ends here
         pairs = {key for w in d.windows for key, row in current[w.hours].items()
                  if weighted_volume(row, d) >= w.min_volume}
         if not pairs:
             return []
-        days = [self._agg(at - timedelta(days=j, hours=24), at - timedelta(days=j))
-                for j in range(1, d.daily_baseline_days + 1) if j % 7]  # whole weeks are in `data`
-
-        def covered(rows: dict[tuple[str, str], AggRow]) -> bool:
-            return any(unit == root for unit, _ in rows)
-
-        weeks = [k for k in range(1, d.baseline_weeks + 1) if covered(data[k][longest])]
-        level_sets = [data[k][longest] for k in weeks] + [rows for rows in days if covered(rows)]
-        # district time-of-day factor per window: its same-window weekly mean vs its daily level
-        district_rate = _mean([sum(weighted_volume(r, d) for (u, _), r in rows.items() if u == root) / longest
-                               for rows in level_sets])
+        # past weeks (same weekday and time) and past days, only for the topics that may fire:
+        # per unit the longest window; for the district every window (ungrouped, cheap)
+        topics = tuple(sorted({t for _, t in pairs}))
+        weeks_all = range(1, d.baseline_weeks + 1)
+        # first the district totals (ungrouped: cheap) — they say which weeks have data at all
+        totals = iter(self._run([(at - k * week - timedelta(hours=w.hours), at - k * week, topics, False)
+                                 for k in weeks_all for w in d.windows]))
+        district = {(k, w.hours): weighted_volume(next(totals).get(("", "")), d) for k in weeks_all for w in d.windows}
+        # weeks before the system had data for these topics are left out
+        weeks = [k for k in weeks_all if district[(k, longest)] > 0]
+        # past days only where weekly history is short (a young deployment)
+        day_list = [j for j in range(1, d.daily_baseline_days + 1) if j % 7] if len(weeks) < 2 else []
+        specs: list[tuple] = [(at - k * week - timedelta(hours=longest), at - k * week, topics) for k in weeks]
+        specs += [(at - timedelta(days=j, hours=longest), at - timedelta(days=j), topics) for j in day_list]
+        results = iter(self._run(specs))
+        unit_weeks = {k: next(results) for k in weeks}
+        unit_days = [next(results) for _ in day_list]
+        level_sets = [unit_weeks[k] for k in weeks] + [rows for rows in unit_days if rows]
+        # the district's share of its same-weekday 24 h volume that falls in each window: the
+        # time-of-day (and weekday) profile a unit's own sparse hourly counts cannot give
+        share = {(k, w.hours): district[(k, w.hours)] / district[(k, longest)] for k in weeks for w in d.windows}
         tod: dict[int, float] = {}
         for w in d.windows:
-            # shrunk toward 1 like the unit baselines: (K weekly values + one "flat" value) / (K + 1)
-            wk = [sum(weighted_volume(r, d) for (u, _), r in data[k][w.hours].items() if u == root) for k in weeks]
-            flat = district_rate * w.hours
-            tod[w.hours] = min(5.0, max(0.2, (sum(wk) + flat) / ((len(wk) + 1) * flat))) if flat > 0 else 1.0
+            flat = w.hours / longest
+            # shrunk toward the flat profile by counting it as one more week
+            tod[w.hours] = min(5.0, max(0.2, (sum(share[(k, w.hours)] for k in weeks) + flat) / ((len(weeks) + 1) * flat)))
 
         out: list[Candidate] = []
         for key in pairs:
@@ -232,7 +259,8 @@ class TrendDetector:
             for w in d.windows:
                 row = current[w.hours].get(key)
                 v = weighted_volume(row, d)
-                past = [weighted_volume(data[k][w.hours].get(key), d) for k in weeks]
+                # the unit's same-weekday volume in week k, spread over the day as the district's was
+                past = [weighted_volume(unit_weeks[k].get(key), d) * share[(k, w.hours)] for k in weeks]
                 lam = d.level_weight if past else 1.0
                 smoothed = (1.0 - lam) * _mean(past) + lam * level * w.hours * tod[w.hours]
                 expected = max(d.prior_rate_per_hour * w.hours, smoothed)
@@ -347,7 +375,7 @@ def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: da
     for post in candidates.values():
         if post.sentiment is not None and post.sentiment.label == "positive":
             continue
-        rules = [rule for rule in cfg.high_risk if rule.matches(post.text)]
+        rules = [rule for rule in cfg.high_risk if rule.matches(post.text, cfg.high_risk_excludes)]
         if rules:
             found[post.id] = (post, rules)
     rank = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -431,6 +459,7 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
     report.timings["high_risk"] = round(time.perf_counter() - t0, 3)
     report.queries = detector.queries + len(candidates) + len({k for r in cfg.high_risk for k in r.keywords})
     report.findings = [{"unit_id": f.unit_id, "unit_name": org.display_name(f.unit_id), "topic": f.topic,
+                        "topic_name": f.topic_name or f.topic,
                         "kind": f.kind, "severity": f.severity, "score": f.score, "title": f.title,
                         "counts": {k: v for k, v in f.counts.items() if k != "windows"}} for f in findings]
     if dry_run:

@@ -75,6 +75,9 @@ def es_client(ctx: Context):
     return Elasticsearch(cfg.url, **kwargs)
 
 
+_templates_put: set[tuple[str, str]] = set()
+
+
 def incident_doc(inc: Incident, unit_path: list[str]) -> dict:
     doc = inc.to_dict()
     doc["unit_path"] = unit_path
@@ -95,7 +98,9 @@ def sync_incidents(ctx: Context, state: StateStore, ids: Iterable[int] | None = 
     prefix = ctx.settings.store.elasticsearch.index_prefix
     es = client or es_client(ctx)
     try:
-        es.indices.put_index_template(name=alerts_index_name(prefix), **alerts_index_template(prefix))
+        if (ctx.settings.store.elasticsearch.url, prefix) not in _templates_put:
+            es.indices.put_index_template(name=alerts_index_name(prefix), **alerts_index_template(prefix))
+            _templates_put.add((ctx.settings.store.elasticsearch.url, prefix))
         q = select(Incident).options(selectinload(Incident.events))
         if ids is not None:
             ids = sorted(set(ids))
@@ -109,7 +114,7 @@ def sync_incidents(ctx: Context, state: StateStore, ids: Iterable[int] | None = 
                    for inc in incidents]
         if not actions:
             return 0
-        ok, _ = helpers.bulk(es, actions, refresh="wait_for")
+        ok, _ = helpers.bulk(es, actions)  # searchable after the index's refresh interval (1 s)
         return ok
     finally:
         if client is None:

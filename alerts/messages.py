@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from alerts.models import SEVERITY_NAMES, iso
-from alerts.org import LEVEL_NAMES
 
 if TYPE_CHECKING:
     from alerts.models import Incident
@@ -31,6 +30,8 @@ HEADLINES = {
     "escalated:timeout": "下级单位超时未确认，已升级通知本单位。",
     "escalated:growing": "确认后仍在增长，已升级通知本单位。",
     "escalated:severity": "事态加重，已升级通知本单位。",
+    "acknowledged": "已由{by}确认处置，暂停超时升级。{note}",
+    "resolved": "已由{by}处置完毕：{note}",
 }
 
 
@@ -42,6 +43,9 @@ class Notice:
     console_url: str
     tz: Any
     at: datetime
+    chain: tuple[str, ...] = ()   # names of the units notified so far, lowest first
+    by: str | None = None         # who acknowledged / resolved
+    note: str | None = None
 
 
 @dataclass
@@ -86,8 +90,10 @@ def render_notice(notice: Notice) -> Message:
                     "expected": float(counts.get("expected", 0) or 0)},
         trend=trend, window_name=_window_name(str(counts.get("window", ""))), growth=_growth(counts),
         severity_name=SEVERITY_NAMES.get(inc.severity, inc.severity), topic_name=inc.topic_name or inc.topic,
-        headline=HEADLINES.get(notice.reason, ""), evidence=evidence, rules=rules,
-        level_name=LEVEL_NAMES.get(inc.escalation_level, inc.escalation_level), link=link)
+        headline=HEADLINES.get(notice.reason, "").format(by=notice.by or "", note=notice.note or ""),
+        evidence=evidence, rules=rules,
+        link=link,
+        chain="、".join(notice.chain) or inc.escalated_to_name)
     lines = [line for line in text.strip().splitlines()]
     payload = {
         "type": "incident", "reason": notice.reason, "incident_id": inc.id, "unit_id": inc.unit_id,

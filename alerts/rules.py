@@ -55,9 +55,10 @@ class Detection(_M):
     windows: list[Window] = Field(default_factory=lambda: [
         Window(span="1h", min_volume=4), Window(span="6h", min_volume=6), Window(span="24h", min_volume=10)])
     baseline_weeks: int = Field(default=4, ge=1, le=12)
-    daily_baseline_days: int = Field(default=6, ge=0, le=27)
+    daily_baseline_days: int = Field(default=3, ge=0, le=27)
     level_weight: float = Field(default=0.5, ge=0, le=1)
     high_risk_overlap_hours: float = Field(default=6, ge=0, le=24)
+    parallel_queries: int = Field(default=4, ge=1, le=16)
     p_value: float = Field(default=1e-4, gt=0, lt=0.5)
     min_ratio: float = Field(default=2.0, ge=1.0)
     prior_rate_per_hour: float = Field(default=0.05, gt=0)
@@ -135,8 +136,9 @@ class HighRiskRule(_M):
     patterns: list[str] = Field(min_length=1)
     requires: list[str] = Field(default_factory=list)   # and at least one of these must match too
     excludes: list[str] = Field(default_factory=list)   # none of these may match (news of the past…)
+    ignore: list[str] = Field(default_factory=list)     # removed from the text first (negations: 无人员伤亡)
 
-    @field_validator("patterns", "requires", "excludes")
+    @field_validator("patterns", "requires", "excludes", "ignore")
     @classmethod
     def _compile(cls, v: list[str]) -> list[str]:
         for p in v:
@@ -146,8 +148,10 @@ class HighRiskRule(_M):
                 raise ValueError(f"bad regular expression {p!r}: {exc}") from exc
         return v
 
-    def matches(self, text: str) -> str | None:
+    def matches(self, text: str, common_excludes: list[str] = ()) -> str | None:
         """The matched phrase if ``text`` satisfies the rule, else ``None``."""
+        for p in self.ignore:
+            text = re.sub(p, "", text)
         hit = None
         for p in self.patterns:
             m = re.search(p, text)
@@ -158,7 +162,7 @@ class HighRiskRule(_M):
             return None
         if self.requires and not any(re.search(p, text) for p in self.requires):
             return None
-        if any(re.search(p, text) for p in self.excludes):
+        if any(re.search(p, text) for p in self.excludes) or any(re.search(p, text) for p in common_excludes):
             return None
         return hit
 
@@ -173,6 +177,12 @@ class AlertsConfig(_M):
     escalation: Escalation = Field(default_factory=Escalation)
     delivery: Delivery = Field(default_factory=Delivery)
     high_risk: list[HighRiskRule] = Field(default_factory=list)
+    high_risk_excludes: list[str] = Field(default_factory=list)   # apply to every high-risk rule
+
+    @field_validator("high_risk_excludes")
+    @classmethod
+    def _compile_common(cls, v: list[str]) -> list[str]:
+        return HighRiskRule._compile(v)
 
     @field_validator("high_risk")
     @classmethod

@@ -148,7 +148,9 @@ class StateStore:
             inc.status, inc.acknowledged_at, inc.acknowledged_by = "acknowledged", now, by
             _mark(inc)
             inc.updated_at = now
-            self._event(s, inc, now, "acknowledged", by, note)
+            ev = self._event(s, inc, now, "acknowledged", by, note)
+            # everyone already told hears that someone has it in hand
+            self._notify(s, inc, self._frontier(inc), "acknowledged", ev, now, by=by, note=note)
         return self.get(incident_id)
 
     def resolve(self, incident_id: int, by: str, note: str, now: datetime) -> Incident:
@@ -163,7 +165,8 @@ class StateStore:
             inc.status, inc.resolved_at, inc.resolved_by = "resolved", now, by
             inc.resolution_note, inc.open_key, inc.updated_at = note.strip(), None, now
             _mark(inc)
-            self._event(s, inc, now, "resolved", by, note.strip())
+            ev = self._event(s, inc, now, "resolved", by, note.strip())
+            self._notify(s, inc, self._frontier(inc), "resolved", ev, now, by=by, note=note.strip())
         return self.get(incident_id)
 
     def reopen(self, incident_id: int, by: str | None, note: str | None, now: datetime) -> Incident:
@@ -233,7 +236,8 @@ class StateStore:
         inc = Incident(open_key=_open_key(f.unit_id, f.topic), unit_id=unit.id, unit_name=unit.name,
                        unit_level=unit.level, topic=f.topic, topic_name=f.topic_name or f.topic, kind=f.kind,
                        status="open", severity=f.severity, title=f.title, counts={**f.counts, "volume": f.volume},
-                       reference={"latest": {f.kind: f.volume}, "mark": {f.kind: f.volume}},
+                       reference={"latest": {f.kind: f.volume}, "mark": {f.kind: f.volume},
+                                  "seen": [e.get("id") for e in f.evidence]},
                        evidence=f.evidence, score=f.score,
                        created_at=now, updated_at=now, last_escalated_at=now)
         self._set_escalated(inc, start)
@@ -261,9 +265,12 @@ class StateStore:
 
     def _update(self, s: Session, inc: Incident, f: Finding, now: datetime, result: ApplyResult) -> None:
         before = float(((inc.reference or {}).get("latest") or {}).get(f.kind, f.volume))
-        known = {e.get("id") for e in inc.evidence or []}
+        seen = list((inc.reference or {}).get("seen", []))
+        known = {e.get("id") for e in inc.evidence or []} | set(seen)
         new_posts = [e for e in f.evidence if e.get("id") not in known]
         self._update_fields(inc, f, now)
+        if new_posts:  # every post ever shown on this incident, so none is announced twice
+            inc.reference = {**inc.reference, "seen": (seen + [e.get("id") for e in new_posts])[-1000:]}
         changed = False
         if SEVERITY_RANK[f.severity] > SEVERITY_RANK[inc.severity]:
             old = inc.severity
@@ -370,7 +377,7 @@ class StateStore:
     # -- notifications (outbox) --------------------------------------------------------------
 
     def _notify(self, s: Session, inc: Incident, unit_ids: list[str], reason: str, cause: IncidentEvent,
-                now: datetime) -> int:
+                now: datetime, *, by: str | None = None, note: str | None = None) -> int:
         """Queue one message per (channel, address) for the on-duty officers of ``unit_ids``."""
         queued = 0
         sent_to: set[tuple[str, str]] = set()
@@ -382,7 +389,8 @@ class StateStore:
                 continue
             officers = [o for o in unit.roster if o.on_duty(now, self.ctx.tz)] or list(unit.roster)
             notice = Notice(incident=inc, unit=unit, reason=reason, console_url=self.ctx.settings.notify.console_url,
-                            tz=self.ctx.tz, at=now)
+                            tz=self.ctx.tz, at=now,
+                            chain=tuple(self.org.display_name(u) for u in self._frontier(inc)), by=by, note=note)
             message = render_notice(notice)
             channels: dict[tuple[str, str], list[str]] = {}
             secrets: dict[tuple[str, str], str | None] = {}

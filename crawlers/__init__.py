@@ -20,5 +20,9 @@ Layout (one job per module, data flows one way)::
     state.py         per-source cursors (bounded look-back), run history, pause state
     health.py        freshness / error and ban rates; stale or banned → alerts.api.notify_admins
 
-``cli.py`` adds ``yuqing crawl``, ``yuqing sources`` and ``yuqing sources check``.
+    credentials.py   cookie pools and proxies from the files/env vars named in settings
+    preflight.py     ``yuqing sources check``: which cookies still get real pages
+
+``cli.py`` adds ``yuqing crawl``, ``yuqing sources`` (``check``, ``health``, ``resume``);
+``python -m crawlers`` runs the same commands without loading the other areas' modules.
 """

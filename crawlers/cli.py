@@ -7,46 +7,62 @@ check cookies, review health, resume a paused source.
 ``yuqing sources check [NAME…]``        cookie/session pre-flight per source
 ``yuqing sources health [--json]``      review every source, alert administrators on changes
 ``yuqing sources resume NAME``          lift a pause early (after fixing cookies/proxies)
+
+The same commands run without the other areas' modules as ``python -m crawlers [--config-dir D]
+[--data-dir D] crawl NAME`` (see :mod:`crawlers.__main__`).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timedelta, timezone
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import ConfigError
+from pipeline.context import Context
+from pipeline.record import to_aware
 
-# pipeline.cli imports this module while it registers commands (and runs as __main__ under
-# ``python -m pipeline.cli``), so its helpers are looked up when a command runs.
+# These helpers follow pipeline.cli's conventions (root ``obj`` holds the global options, then the
+# Context) without importing pipeline.cli: that module imports every area's commands, which costs
+# seconds a scheduled ``python -m crawlers crawl NAME`` child process should not pay.
+console = Console()
+err_console = Console(stderr=True)
 
 
-def _cli():
-    import pipeline.cli
-
-    return pipeline.cli
-
-
-def get_context(click_ctx):
-    return _cli().get_context(click_ctx)
+def get_context(click_ctx: click.Context) -> Context:
+    root = click_ctx.find_root()
+    if isinstance(root.obj, Context):
+        return root.obj
+    opts = root.obj or {}
+    try:
+        ctx = Context.load(opts.get("config_dir"), opts.get("data_dir"))
+    except ConfigError as exc:
+        raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
+    root.obj = ctx
+    root.call_on_close(ctx.close)
+    return ctx
 
 
 def emit_json(data) -> None:
-    _cli().emit_json(data)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-class _Lazy:
-    def __init__(self, name: str):
-        self.name = name
+def parse_since(value: str | None) -> datetime | None:
+    """``2026-11-20``, ``2026-11-20T08:00+08:00`` (naive = Asia/Shanghai) or ``7d``/``24h`` ago."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if text[-1:] in ("d", "h") and text[:-1].isdigit():
+            return datetime.now(timezone.utc) - timedelta(**{"days" if text[-1] == "d" else "hours": int(text[:-1])})
+        return to_aware(text)
+    except (ValueError, IndexError) as exc:
+        raise click.BadParameter(f"{value!r}: use ISO 8601 or a span like 7d / 24h", param_hint="--since") from exc
 
-    def __getattr__(self, attr):
-        return getattr(getattr(_cli(), self.name), attr)
-
-
-console = _Lazy("console")
-err_console = _Lazy("err_console")
 
 SUMMARY_ROWS = [("页面 pages", "pages"), ("条目 items", "items"), ("新增 new", "new"),
                 ("重复 duplicates", "duplicates"), ("错误 errors", "errors"), ("封禁 bans", "bans"),
@@ -69,7 +85,7 @@ def crawl(click_ctx, source_name: str, out: str | None, max_pages: int | None, s
     from crawlers.sources import get_source
 
     ctx = get_context(click_ctx)
-    since_dt = _cli().parse_time_option(since, "--since")
+    since_dt = parse_since(since)
     try:
         source = get_source(ctx, source_name)
         outcome = run_source(ctx, source, out=out, max_pages=max_pages, since=since_dt, force=force)

@@ -11,6 +11,8 @@ Per source, from its run history (:mod:`crawlers.state`):
     ``stale``    no successful run for ``stale_factor`` × the schedule interval (at least
                  ``stale_min_hours``) — including a source that never ran;
     ``failing``  error rate at or above ``crawl.alert_error_rate`` (over at least 3 runs);
+    ``empty``    the last 5 successful runs collected nothing, after runs that did — the pages
+                 still load but no longer yield posts (a changed layout, a soft block);
     ``ok``       otherwise; ``disabled`` for sources switched off.
 
 :func:`review` compares a source's status with the one last alerted: entering ``paused``, ``stale``
@@ -32,9 +34,11 @@ from crawlers.state import SourceState, parse_iso, utcnow
 
 logger = logging.getLogger(__name__)
 
-BAD = ("paused", "stale", "failing")
+BAD = ("paused", "stale", "failing", "empty")
+EMPTY_RUNS = 5  # this many successful runs in a row with nothing, after runs that had posts
 STATUS_ZH = {"ok": "正常", "paused": "已暂停（被封禁/验证码/需登录）", "stale": "停滞（长时间未成功采集）",
-             "failing": "频繁出错", "disabled": "已停用"}
+             "failing": "频繁出错",
+             "empty": "连续多次未采集到内容（页面结构可能已变化）", "disabled": "已停用"}
 
 
 @dataclass
@@ -82,6 +86,9 @@ def assess(ctx, source: SourceConfig, state: SourceState, now: datetime | None =
         status, reason = "stale", f"last success {hours:.1f} h ago (expected every {interval_h:g} h)"
     elif n >= 3 and errors >= cfg.alert_error_rate:
         status, reason = "failing", f"{errors:.0%} of the last {n} runs had errors"
+    elif _went_empty(state.runs):
+        status, reason = "empty", (f"the last {EMPTY_RUNS} successful runs collected nothing after runs that "
+                                   "did — a changed page layout or a silent block?")
     else:
         status, reason = "ok", ""
     return Health(
@@ -92,6 +99,13 @@ def assess(ctx, source: SourceConfig, state: SourceState, now: datetime | None =
         items_per_run=round(items, 1), error_rate=round(errors, 3), ban_rate=round(bans, 3), runs=n,
         paused_until=paused.isoformat() if paused else None, cursor_targets=len(state.data["cursors"]),
     )
+
+
+def _went_empty(runs: list[dict]) -> bool:
+    done = [r for r in runs if r.get("status") in ("ok", "partial")]
+    recent, earlier = done[-EMPTY_RUNS:], done[:-EMPTY_RUNS]
+    return (len(recent) == EMPTY_RUNS and all(r.get("items", 0) == 0 for r in recent)
+            and any(r.get("items", 0) > 0 for r in earlier))
 
 
 def review(ctx, source: SourceConfig, state: SourceState, now: datetime | None = None) -> dict | None:
@@ -120,7 +134,9 @@ def review(ctx, source: SourceConfig, state: SourceState, now: datetime | None =
         f"近{health.runs}次运行：平均每次 {health.items_per_run} 条，出错率 {health.error_rate:.0%}，"
         f"封禁率 {health.ban_rate:.0%}",
         "处理建议：检查 Cookie / 代理（yuqing sources check），必要时更换账号或降低频率。"
-        if health.status in ("paused", "failing") else "",
+        if health.status in ("paused", "failing") else
+        "处理建议：检查站点页面是否改版、关键词是否仍有效（yuqing crawl NAME --since 7d --out 试采）。"
+        if health.status == "empty" else "",
     ]).strip()
     event = {"at": now.isoformat(), "source": source.name, "status": health.status, "previous": previous,
              "subject": subject, "body": body, "health": health.as_dict(), "delivered": False}

@@ -73,16 +73,33 @@ class JsonlSink:
 
 
 class IngestSink:
-    """Hand posts to the ingest stage; ``new`` = newly stored, ``updated`` = already stored."""
+    """Hand posts to the ingest stage; ``new`` = newly stored, ``updated`` = already stored.
+
+    An unreachable store is the ingest stage's business (it spools). Any other failure of a batch
+    writes the batch to ``<data dir>/crawl/unsaved/`` (JSON Lines, re-ingestable with ``yuqing
+    ingest``) and counts it as failed — a crawl never loses what it collected.
+    """
 
     def __init__(self, ctx, source: str):
         from pipeline.ingest import Ingestor
 
+        self.ctx = ctx
         self.ingestor = Ingestor(ctx)
         self.name = f"crawl-{source}"
 
     def write(self, posts: list[Post]) -> dict[str, int]:
-        report = self.ingestor.ingest_posts(posts, input_name=self.name)
+        try:
+            report = self.ingestor.ingest_posts(posts, input_name=self.name)
+        except Exception as exc:  # noqa: BLE001 - keep the batch whatever went wrong
+            import time
+
+            path = self.ctx.path("crawl", "unsaved", f"{self.name}-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as fh:
+                for post in posts:
+                    fh.write(post.to_json() + "\n")
+            logger.error("ingest failed (%s: %s); %d posts kept in %s", type(exc).__name__, exc, len(posts), path)
+            return {"failed": len(posts)}
         for err in report.errors[:5]:
             logger.error("ingest: %s", err)
         return {"new": report.stored, "updated": report.updated, "near_duplicates": report.duplicates,

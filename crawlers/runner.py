@@ -114,9 +114,12 @@ def _run_locked(ctx, source, *, out, max_pages, since, force) -> CrawlOutcome:
                        "(refresh them and run `yuqing sources check`)", source.pool)
         pool = None
     proxies = load_proxies(ctx)
-    sink = JsonlSink(Path(out)) if out else IngestSink(ctx, source.name)
+    try:
+        sink = JsonlSink(Path(out)) if out else IngestSink(ctx, source.name)
+    except Exception as exc:  # an unusable store or output file: fail before fetching anything
+        raise CrawlError(f"cannot open the {'output file' if out else 'post store'}: {type(exc).__name__}: {exc}") from exc
 
-    process = CrawlerProcess(scrapy_settings(ctx, source, proxies), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(ctx, source, proxies))
     crawler = process.create_crawler(SPIDER_CLASSES[source.spider])
     crawler.yuqing_sink = sink  # objects are not settings (settings get deep-copied)
     process.crawl(crawler, source=source, floors=floors, max_pages=max_pages, cookie_pool=pool)
@@ -130,7 +133,7 @@ def _run_locked(ctx, source, *, out, max_pages, since, force) -> CrawlOutcome:
         source=source.name, started_at=iso(started), finished_at=iso(finished),
         pages=int(stats.get("response_received_count", 0)), items=get("items"), new=get("new"),
         updated=get("updated"), duplicates=get("duplicates") + get("updated") + get("near_duplicates"),
-        errors=get("errors"), bans=get("blocks"), deleted=get("deleted"),
+        errors=get("errors"), bans=get("blocks"), deleted=get("deleted"), spooled=get("spooled"),
         error_samples=list(spider.error_samples), out=str(out) if out else None,
     )
     newest = max((t for t, _ in spider.newest.values()), default=None)

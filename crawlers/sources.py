@@ -14,7 +14,7 @@ A source is one thing the scheduler runs as one ``yuqing crawl NAME``::
         site: bbs.example.com               # optional: stable site id for forum post ids
         lookback_hours: 24                  # re-read this much before the cursor (edited/late posts)
         max_pages: 5                        # list pages per keyword/account/board per run
-        comments_min: 100                   # weibo: fetch hot comments of posts with ≥ this many
+        comments_min: 100                   # weibo hot comments / tieba 楼中楼 of posts with ≥ this many
         weibo_api: mobile                   # weibo accounts: mobile (m.weibo.cn) or ajax (weibo.com)
         fetch_threads: true                 # discuz/tieba: open threads, not only the lists
         cookie_pool: weibo                  # which pool in the cookies file (default: the spider)

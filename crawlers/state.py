@@ -56,6 +56,7 @@ class RunRecord:
     errors: int = 0
     bans: int = 0
     deleted: int = 0              # deleted/expired posts met (skipped or kept as stubs)
+    spooled: int = 0              # handed to ingest while the store was unreachable (replayed later)
     block_kind: str | None = None
     block_reason: str | None = None
     error_samples: list[str] = field(default_factory=list)

@@ -55,6 +55,9 @@ class ElasticsearchSettings(_Section):
     request_timeout: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=3, ge=0)
     bulk_chunk_size: int = Field(default=2000, ge=1)
+    bulk_threads: int = Field(default=2, ge=1, le=16)  # concurrent bulk requests per batch
+    # how soon new posts become searchable; readers that need them at once call store.refresh()
+    refresh_interval: str = Field(default="5s", pattern=r"^(-1|[1-9][0-9]*(ms|s|m))$")
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
 
@@ -135,7 +138,7 @@ class SchedulerSettings(_Section):
     history_days: int = Field(default=90, ge=1)                 # job-run records kept
     notify_after_failures: int = Field(default=3, ge=1)         # admins told at this many failures in a row
     # the crawl child's command line; {python} {config_dir} {data_dir} {source} are filled in.
-    # Default: {python} -m pipeline.cli --config-dir {config_dir} --data-dir {data_dir} crawl {source}
+    # Default: {python} -m crawlers --config-dir {config_dir} --data-dir {data_dir} crawl {source}
     crawl_command: list[str] | None = None
 
 

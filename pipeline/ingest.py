@@ -8,14 +8,22 @@ Stages come from :func:`pipeline.stages.default_stages`. Posts move in batches o
 * a line that fails validation is counted and written, with its line number and reason, to
   ``rejects/<input name>-<time>.jsonl`` in the data dir;
 * a post whose id already came earlier in the same input is counted as a duplicate id;
+* a post a stage refuses (e.g. nothing left after removing control characters) or the store refuses
+  (e.g. a mapping conflict) is written to the same rejects file with the reason, and counted;
 * a batch the store cannot take because it is unreachable is spooled (:mod:`pipeline.spool`)
-  and replayed at the next ingest or by ``yuqing es replay``.
+  and replayed at the next ingest or by ``yuqing store replay``.
+
+Storing is pipelined: while one batch is being written (the store mostly waits on Elasticsearch
+or SQLite), the next batch runs through the stages. At most one batch is in flight and batches
+are stored in input order, so the report and the spool behave as if it were sequential.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
@@ -56,6 +64,9 @@ class Ingestor:
         self.spool = Spool(ctx.path("spool"))
         self.on_batch = on_batch
         self._spool_checked = False
+        self._rejects_fh: IO[str] | None = None
+        self._rejects_name = "input"
+        self._rejects_lock = threading.Lock()
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -71,18 +82,15 @@ class Ingestor:
         started = time.perf_counter()
         seen: set[str] = set()
         batch: list[Post] = []
-        rejects_fh: IO[str] | None = None
+        self._rejects_name = input_name
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="ingest-store")
+        self._in_flight: Future | None = None
         try:
             for rec in records:
                 report.read += 1
                 if isinstance(rec, Reject):
                     report.rejected += 1
-                    if rejects_fh is None:
-                        path = self.ctx.path("rejects", f"{input_name}-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        rejects_fh = open(path, "a", encoding="utf-8")
-                        report.rejects_file = str(path)
-                    rejects_fh.write(rec.to_json() + "\n")
+                    self._write_reject(rec, report)
                     continue
                 if rec.id in seen:
                     report.duplicate_ids += 1
@@ -94,23 +102,60 @@ class Ingestor:
                     batch = []
             if batch:
                 self._flush(batch, report)
+            self._wait()
+            self._refresh(report)
         finally:
-            if rejects_fh is not None:
-                rejects_fh.close()
+            self._writer.shutdown(wait=True)
+            if self._rejects_fh is not None:
+                self._rejects_fh.close()
+                self._rejects_fh = None
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
     # -- internals -------------------------------------------------------------------------
 
+    def _write_reject(self, rec: Reject, report: IngestReport) -> None:
+        # called from the main thread (validation, stages) and the store writer (store refusals)
+        with self._rejects_lock:
+            if self._rejects_fh is None:
+                path = self.ctx.path("rejects", f"{self._rejects_name}-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._rejects_fh = open(path, "a", encoding="utf-8")
+                report.rejects_file = str(path)
+            self._rejects_fh.write(rec.to_json() + "\n")
+
     def _flush(self, batch: list[Post], report: IngestReport) -> None:
         for stage in self.stages:
             stage.process(batch)
+            refused = stage.take_rejects() if hasattr(stage, "take_rejects") else []
+            if refused:
+                gone = {post.id for post, _ in refused}
+                batch[:] = [p for p in batch if p.id not in gone]
+                for post, reason in refused:
+                    report.rejected += 1
+                    self._write_reject(Reject(0, f"{stage.name}: {post.id}: {reason}", post.to_json()), report)
         report.duplicates += sum(1 for p in batch if p.dup_of)
-        self._store(batch, report)
-        if self.on_batch:
-            self.on_batch(len(batch))
+        self._wait()
+        self._in_flight = self._writer.submit(self._store, batch, report)
 
-    def _store(self, batch: list[Post], report: IngestReport) -> None:
+    def _wait(self) -> None:
+        """Wait for the batch being stored; re-raise what it raised."""
+        if self._in_flight is None:
+            return
+        future, self._in_flight = self._in_flight, None
+        n = future.result()
+        if self.on_batch:
+            self.on_batch(n)
+
+    def _refresh(self, report: IngestReport) -> None:
+        """Make this run's posts visible to the next command (Elasticsearch is near-real-time)."""
+        if report.stored or report.updated or report.replayed:
+            try:
+                self.store.refresh()
+            except StoreUnavailable as exc:
+                report.errors.append(str(exc))
+
+    def _store(self, batch: list[Post], report: IngestReport) -> int:
         try:
             if not self._spool_checked and self.spool.files():
                 replayed = self.spool.replay(self.store)
@@ -122,8 +167,14 @@ class Ingestor:
             report.spooled += len(batch)
             if str(exc) not in report.errors:
                 report.errors.append(str(exc))
-            return
+            return len(batch)
         report.stored += result.created
         report.updated += result.updated
         report.failed += len(result.failed)
         report.errors.extend(f"{pid}: {why}" for pid, why in result.failed[:20])
+        if result.failed:
+            by_id = {p.id: p for p in batch}
+            for pid, why in result.failed:
+                raw = by_id[pid].to_json() if pid in by_id else ""
+                self._write_reject(Reject(0, f"store: {pid}: {why}", raw), report)
+        return len(batch)

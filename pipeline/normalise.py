@@ -4,6 +4,8 @@
   blank-line runs collapsed; leading/trailing space stripped.
 * Content longer than ``max_content_chars`` is cut there with a visible marker (the original
   stays at ``url``), so one 10 MB page cannot stall the pipeline.
+* A post with nothing left after cleaning (say, only control characters) is refused with that
+  reason; ingest writes it to the rejects file.
 * Times are kept with their offset; naive times were already read as Asia/Shanghai by the record.
 """
 
@@ -33,6 +35,11 @@ class NormaliseStage:
 
     def __init__(self, max_content_chars: int = 100_000):
         self.max_content_chars = max_content_chars
+        self._refused: list[tuple[Post, str]] = []
+
+    def take_rejects(self) -> list[tuple[Post, str]]:
+        refused, self._refused = self._refused, []
+        return refused
 
     def process(self, posts: list[Post]) -> None:
         for post in posts:
@@ -41,5 +48,7 @@ class NormaliseStage:
             if len(content) > self.max_content_chars:
                 content = content[: self.max_content_chars] + TRUNCATION_MARK
             post.content = content
+            if not content and not post.title:
+                self._refused.append((post, "no text left after removing control characters and spaces"))
             if post.location:
                 post.location = clean_text(post.location) or None

@@ -19,7 +19,11 @@ class Stage(Protocol):
     name: str
 
     def process(self, posts: list[Post]) -> None:
-        """Enrich ``posts`` in place. Raise only for a fault of the stage itself, not of a post."""
+        """Enrich ``posts`` in place. Raise only for a fault of the stage itself, not of a post.
+
+        A stage that refuses individual posts also offers ``take_rejects() -> [(post, reason)]``;
+        ingest drops those from the batch and writes them to the rejects file.
+        """
 
 
 def default_stages(ctx: Context) -> list[Stage]:

@@ -9,6 +9,7 @@ topics or sentiment, posts right around local midnight and a month boundary, and
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -50,6 +51,15 @@ OPENERS = ["听说", "今天", "刚刚", "有网友反映", "记者了解到", "
 CLOSERS = ["希望有关部门尽快处理。", "工会能不能管一管？", "大家怎么看？", "已经向街道反映。",
            "感谢工会的帮助！", "维权太难了。", "后续会持续关注。", ""]
 EXTRA = ["公司", "员工", "职工", "老板", "项目部", "门店", "物业", "工人", "合同", "春节前", "本月"]
+WHO = ["我们公司", "我爸的单位", "隔壁餐馆", "工地老板", "物业经理", "快递站点", "劳务派遣公司", "保安公司",
+       "商场专柜", "健身房", "连锁超市", "装修队", "培训机构", "幼儿园", "网约车平台", "写字楼保洁"]
+WHEN = ["昨天", "上周", "今年以来", "国庆后", "这两个月", "从八月开始", "上个季度", "前天晚上", "最近"]
+AMOUNTS = ["三个月", "两万多块", "五千元", "半年", "四十多人", "十几个工友", "一百多名员工", "八千多"]
+ASIDES = ["家里还有老人要养。", "孩子下学期学费还没着落。", "问了好几次都说再等等。", "打12345也没人回。",
+          "领导说公司资金困难。", "合同上写得清清楚楚。", "有没有懂法律的朋友？", "工友们都很着急。",
+          "听说别的门店也一样。", "人事说是总部的决定。", "已经拍了照片留证据。", "现在每天干十二个小时。",
+          "社区工作人员来看过了。", "街道工会的同志很耐心。", "媒体已经关注了。", "不知道该找谁。",
+          "周末也要去公司。", "说好的补贴一直没到。", "老板电话打不通了。", "大家准备集体去仲裁。"]
 
 
 def _unit_path(unit: str) -> list[str]:
@@ -65,7 +75,7 @@ def generate_posts(n: int, *, seed: int = 7, start: datetime | None = None, days
     rng = random.Random(seed)
     start = start or datetime(2026, 10, 20, tzinfo=SHANGHAI)
     authors = [(f"u{i:04d}", f"网友{i:04d}") for i in range(max(20, n // 8))]
-    weights = [1 / (i + 1) ** 0.8 for i in range(len(authors))]
+    weights = list(itertools.accumulate(1 / (i + 1) ** 0.8 for i in range(len(authors))))
     hours = [1, 1, 1, 1, 1, 2, 3, 5, 8, 9, 9, 8, 9, 8, 7, 7, 7, 8, 10, 12, 12, 10, 6, 3]
     burst_day = days // 2
     leaf_units = [u for u in UNITS if u != "chaoyang"]
@@ -95,9 +105,11 @@ def generate_posts(n: int, *, seed: int = 7, start: datetime | None = None, days
                 units = [UNITS[units[0]]]  # linked only to a subdistrict
             place = UNIT_NAMES[units[0]] if units else rng.choice(["朝阳", "北京", "我们这里"])
             phrases = [rng.choice(TOPICS[t]) for t in topics] or [rng.choice(["天气", "通勤", "午饭"])]
-            body = "，".join(f"{place}{rng.choice(EXTRA)}{p}" for p in phrases)
+            body = "，".join(f"{rng.choice(WHEN)}{place}{rng.choice(WHO)}{rng.choice(AMOUNTS)}{p}"
+                            for p in phrases)
+            asides = "".join(rng.sample(ASIDES, rng.randint(0, 3)))
             content = f"{rng.choice(OPENERS)}{body}，{rng.choice(EXTRA)}第{rng.randint(1, 999)}次说明情况。" \
-                      f"{rng.choice(CLOSERS)}"
+                      f"{asides}{rng.choice(CLOSERS)}"
             sentiment = None
             if rng.random() < 0.85:
                 label = rng.choices(["negative", "neutral", "positive"], weights=[5, 3, 2])[0]
@@ -106,7 +118,7 @@ def generate_posts(n: int, *, seed: int = 7, start: datetime | None = None, days
                 sentiment = {"label": label, "scores": {x: (p if x == label else rest)
                                                         for x in ("negative", "neutral", "positive")}}
             title = "" if platform == "weibo" else f"{place}{phrases[0]}问题调查"
-        author = rng.choices(authors, weights=weights)[0]
+        author = rng.choices(authors, cum_weights=weights)[0]
         metrics = {k: rng.randint(0, 500) for k in ("reposts", "comments", "likes", "reads") if rng.random() < 0.8}
         post = {
             "id": f"{platform}:{seed}{i:07d}",

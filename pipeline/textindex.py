@@ -16,10 +16,9 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def _clean(tokens: list[str]) -> list[str]:
-    out: list[str] = []
-    for tok in tokens:
-        out.extend(_WORD.findall(tok))
-    return out
+    # one pass over the joined tokens: a space never joins two words, so this is the same as
+    # cleaning each token alone, and several times faster
+    return _WORD.findall(" ".join(tokens))
 
 
 def index_text(title: str, content: str) -> str:

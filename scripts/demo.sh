@@ -14,8 +14,8 @@ $Y stats --by platform
 echo "== 话题与情感 topics and sentiment (classified during ingest; model trained on first use from data/corpus)"
 $Y stats --by topic --by sentiment
 echo '{"content":"公司拖欠工资三个月了，老板还在画大饼，打工人太难了[怒]"}' | $Y classify --explain
-echo "== 预警 alerts: evaluate as of the newest sample post, then the open incidents"
-$Y alerts evaluate --at latest
+echo "== 预警 alerts: replay the sample's last 4 days hour by hour (as the scheduler would), then the incidents"
+$Y alerts replay --days 4 --every 1h
 $Y alerts list --status open
 
 echo "== 舆情周报 weekly briefing of the newest week in the sample (.docx, .html, .md, charts)"

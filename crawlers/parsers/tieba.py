@@ -7,6 +7,9 @@ Page types understood
         ``data-field`` JSON (``id``, ``author_name``, ``reply_num``, ``is_top``), title
         ``a.j_th_tit``, abstract ``.threadlist_abs``, created ``.is_show_create_time`` and last reply
         ``.threadlist_reply_date`` ("11:24" today, "7-6", "2023-7"); next page ``a.next``.
+    Floor replies (楼中楼) ``/p/comment?tid=…&pid=…&pn=N``  ``li.lzl_single_post`` (``data-field``
+        ``spid``/``showname``), text ``.lzl_content_main`` (emoticon-only → ``[表情]``), time
+        ``.lzl_time``; paging from ``li.lzl_li_pager`` ``total_page``.
     Keyword search ``/f/search/res?qw=…``  ``div.s_post``: title link ``/p/{tid}?pid={pid}``,
         abstract ``.p_content``, forum ``a.p_forum``, author, time ``.p_date``.
     Thread ``/p/{tid}?pn=N``  title ``.core_title_txt``; floors ``div.l_post`` with ``data-field`` JSON
@@ -199,3 +202,42 @@ def parse_search(html: str, url: str, now: datetime, source: str) -> dict[str, A
             "_native": pid,
         })
     return {"posts": posts, "next": _next(sel, url)}
+
+
+def parse_sub_comments(html: str, url: str, now: datetime, source: str, tid: str, pid: str,
+                       page: int = 1) -> dict[str, Any]:
+    """楼中楼 replies of one floor (``/p/comment?tid=…&pid=…&pn=N``, an HTML fragment) →
+    ``{"posts": [...], "next": page + 1 | None}``; paging from the pager's ``total_page``."""
+    sel = Selector(text=html)
+    items = sel.css("li.lzl_single_post")
+    if not items and "lzl" not in html:
+        raise PageError("no li.lzl_single_post — not a Tieba sub-comment fragment")
+    posts = []
+    for li in items:
+        field = _field(li.attrib.get("data-field"))
+        spid = str(field.get("spid") or "")
+        when = li.css(".lzl_time::text").get()
+        if not spid or not when:
+            continue
+        body = li.css(".lzl_content_main")
+        text = node_text(body[0]) if body else ""
+        if not text and body and body.css("img.BDE_Smiley"):
+            text = "[表情]"
+        if not text:
+            continue
+        posts.append({
+            "id": f"tieba:{spid}",
+            "platform": "tieba",
+            "source": source,
+            "url": f"https://tieba.baidu.com/p/{tid}?pid={pid}&cid={spid}#{spid}",
+            "content": text,
+            "author": {"id": "", "name": str(field.get("showname") or field.get("user_name") or "")},
+            "published_at": parse_site_time(when.strip(), now).isoformat(),
+            "metrics": {},
+            "thread_id": f"tieba:t{tid}",
+            "reply_to": f"tieba:{pid}",
+            "_native": spid,
+        })
+    pager = _field(sel.css("li.lzl_li_pager").attrib.get("data-field")) if sel.css("li.lzl_li_pager") else {}
+    total = pager.get("total_page")
+    return {"posts": posts, "next": page + 1 if isinstance(total, int) and page < total else None}

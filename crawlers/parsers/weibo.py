@@ -1,7 +1,7 @@
 """Weibo mobile JSON API (``m.weibo.cn``) and ``weibo.com/ajax`` responses → post dicts.
 
 Page types understood
-    ``api/container/getIndex``  search (``containerid=100103type=1&q=…``) and user timeline
+    ``api/container/getIndex``  search (``containerid=100103type=61&q=…``, real time) and user timeline
                                 (``containerid=107603{uid}``): ``data.cards[]`` of ``card_type`` 9
                                 (an ``mblog``) or 11 (a ``card_group`` holding more cards); paging by
                                 ``cardlistInfo.since_id`` (timeline) or ``cardlistInfo.page`` (search).
@@ -33,7 +33,7 @@ from crawlers.timeparse import parse_site_time
 
 
 def search_container(keyword: str) -> str:
-    return quote(f"100103type=1&q={keyword}", safe="")
+    return quote(f"100103type=61&q={keyword}", safe="")
 
 
 def timeline_container(uid: str) -> str:

@@ -17,6 +17,7 @@ from crawlers.spiders.base import SourceSpider, target_key
 
 
 class DiscuzSpider(SourceSpider):
+    name = "discuz"
     kind = "discuz"
 
     async def start(self):

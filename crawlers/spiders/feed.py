@@ -9,6 +9,7 @@ from crawlers.spiders.base import SourceSpider, target_key
 
 
 class FeedSpider(SourceSpider):
+    name = "feed"
     kind = "feed"
 
     async def start(self):

@@ -6,6 +6,8 @@ Requests (relative to ``base_url``, default ``https://tieba.baidu.com``):
              from the list's reply count, 30 floors a page) so new replies cost one request; the
              opening floor (page 1) is read too when the thread itself is new
     search   ``/f/search/res?ie=utf-8&qw={kw}&rn=20&pn={n}`` — abstracts kept as posts
+    replies  ``/p/comment?tid={tid}&pid={pid}&pn={n}`` — 楼中楼 of floors with ≥ ``comments_min``
+             replies (off unless the source sets ``comments_min``)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ FLOORS_PER_PAGE = 30
 
 
 class TiebaSpider(SourceSpider):
+    name = "tieba"
     kind = "tieba"
 
     async def start(self):
@@ -71,10 +74,33 @@ class TiebaSpider(SourceSpider):
                 times.append(post["published_at"])
             if self.is_new(target, post["published_at"]):
                 yield self.emit(target, post)
+            if self._wants_comments(post):
+                yield self.request(self.comments_url(meta["tid"], post["_native"], 1), self.parse_comments, target,
+                                   tid=meta["tid"], pid=post["_native"], cpage=1)
         budget = meta["budget"] - 1
         if pn > 1 and budget > 0 and not self.reached_floor(target, times):
             yield self.request(self.thread_url(meta["tid"], pn - 1), self.parse_thread, target,
                                tid=meta["tid"], pn=pn - 1, budget=budget, thread=meta.get("thread"))
+
+    def comments_url(self, tid: str, pid: str, page: int) -> str:
+        return f"{self.base}/p/comment?tid={tid}&pid={pid}&pn={page}"
+
+    def _wants_comments(self, post: dict) -> bool:
+        threshold = self.source.comments_min
+        return threshold is not None and (post.get("metrics", {}).get("comments") or 0) >= max(threshold, 1)
+
+    def parse_comments(self, response):
+        meta = response.meta
+        target, page = meta["target"], meta["cpage"]
+        result = tieba.parse_sub_comments(response.text, response.url, self.now(response), self.source.name,
+                                          meta["tid"], meta["pid"], page)
+        times = [p["published_at"] for p in result["posts"]]
+        for post in result["posts"]:
+            if self.is_new(target, post["published_at"]):
+                yield self.emit(target, post, advance_cursor=False)
+        if result["next"] and page < self.max_pages and not all(not self.is_new(target, t) for t in times):
+            yield self.request(self.comments_url(meta["tid"], meta["pid"], page + 1), self.parse_comments, target,
+                               tid=meta["tid"], pid=meta["pid"], cpage=page + 1)
 
     def parse_search(self, response):
         meta = response.meta

@@ -18,6 +18,7 @@ from crawlers.spiders.base import SourceSpider, target_key
 
 
 class WechatSpider(SourceSpider):
+    name = "wechat"
     kind = "wechat"
 
     async def start(self):

@@ -1,13 +1,15 @@
 """Weibo through the mobile JSON API: keyword search and watched accounts' timelines.
 
 Requests (relative to the source's ``base_url``, default ``https://m.weibo.cn``):
-    search     ``/api/container/getIndex?containerid=100103type%3D1%26q%3D{kw}&page_type=searchall&page={n}``
+    search     ``/api/container/getIndex?containerid=100103type%3D61%26q%3D{kw}&page_type=searchall&page={n}``
+               (type=61 is the real-time search: newest first, so paging can stop at the floor)
     timeline   ``/api/container/getIndex?containerid=107603{uid}[&since_id=…|&page=…]``
     long text  ``/statuses/extend?id={id}``     — for posts flagged ``isLongText``
     desktop    with ``weibo_api: ajax`` (base ``https://weibo.com``), accounts are read from
                ``/ajax/statuses/mymblog?uid={uid}&page={n}&feature=0`` and long texts from
                ``/ajax/statuses/longtext?id={mblogid}`` — richer when a logged-in cookie is pooled
-    comments   ``/comments/hotflow?id={id}&mid={id}&max_id_type=0`` — posts with ≥ ``comments_min``
+    comments   ``/comments/hotflow?id={id}&mid={id}[&max_id=…]&max_id_type=0`` — posts with ≥
+               ``comments_min`` comments; further pages by ``max_id`` while they hold new comments
 A failed long-text fetch keeps the truncated post (counted as an error) rather than losing it.
 """
 
@@ -18,6 +20,7 @@ from crawlers.spiders.base import SourceSpider, target_key
 
 
 class WeiboSpider(SourceSpider):
+    name = "weibo"
     kind = "weibo"
 
     async def start(self):
@@ -80,9 +83,8 @@ class WeiboSpider(SourceSpider):
         yield self.emit(target, post)
         threshold = self.source.comments_min
         if threshold is not None and (post.get("metrics", {}).get("comments") or 0) >= threshold:
-            pid = post["_native"]
-            yield self.request(f"{self.base}/comments/hotflow?id={pid}&mid={pid}&max_id_type=0",
-                               self.parse_comments, target, parent=pid)
+            yield self.request(self.comments_url(post["_native"]), self.parse_comments, target,
+                               parent=post["_native"], cpage=1)
 
     def parse_long(self, response):
         post = response.meta["post"]
@@ -98,11 +100,19 @@ class WeiboSpider(SourceSpider):
         if self.block is None:
             yield self.emit(request.meta["target"], request.meta["post"])
 
+    def comments_url(self, pid: str, max_id: str | None = None) -> str:
+        more = f"&max_id={max_id}" if max_id else ""
+        return f"{self.base}/comments/hotflow?id={pid}&mid={pid}{more}&max_id_type=0"
+
     def parse_comments(self, response):
-        target = response.meta["target"]
+        meta = response.meta
+        target, cpage = meta["target"], meta.get("cpage", 1)
         result = weibo.parse_hotflow(response.body, response.url, self.now(response), self.source.name,
-                                     response.meta["parent"])
-        for comment in result["posts"]:
-            if self.is_new(target, comment["published_at"]):
-                yield self.emit(target, comment, advance_cursor=False)
+                                     meta["parent"])
+        fresh = [c for c in result["posts"] if self.is_new(target, c["published_at"])]
+        for comment in fresh:
+            yield self.emit(target, comment, advance_cursor=False)
+        if result["next"] and fresh and cpage < self.max_pages:
+            yield self.request(self.comments_url(meta["parent"], result["next"]), self.parse_comments, target,
+                               parent=meta["parent"], cpage=cpage + 1)
 

@@ -42,7 +42,8 @@ log = logging.getLogger("yuqing.scheduler")
 
 #: exit code of ``yuqing crawl`` when the source is paused (ban, captcha, login wall)
 EXIT_PAUSED = 3
-DEFAULT_CRAWL_COMMAND = ["{python}", "-m", "pipeline.cli", "--config-dir", "{config_dir}",
+# ``python -m crawlers`` is the crawler's light entry point (it does not import the other areas)
+DEFAULT_CRAWL_COMMAND = ["{python}", "-m", "crawlers", "--config-dir", "{config_dir}",
                          "--data-dir", "{data_dir}", "crawl", "{source}"]
 
 
@@ -164,7 +165,7 @@ def recorded(job_id: str, source: str | None, work: Work) -> str:
                 rt.active.pop(run_id, None)
             log.log(logging.WARNING if status in ("failed", "interrupted") else logging.INFO, "job finished",
                     extra={"status": status, "duration": round(duration, 3), "detail": message[:500], "run": run_id})
-        if status in ("failed", "paused"):
+        if status == "failed":  # a pause is reported by the crawler itself, with the site's answer
             _tell_admins(rt, job_id, source, status, message)
         return status
 
@@ -184,8 +185,8 @@ def _failure_streak(rt: Runtime, job_id: str) -> int:
 
 def _tell_admins(rt: Runtime, job_id: str, source: str | None, status: str, message: str) -> None:
     """System-health message to the admins (``alerts.api.notify_admins``) once per failure streak:
-    at the first pause of a source, the first failed briefing, the N-th failure in a row otherwise."""
-    threshold = 1 if status == "paused" or job_id.startswith("briefing:") \
+    at the first failed briefing, the N-th failure in a row otherwise."""
+    threshold = 1 if job_id.startswith("briefing:") \
         else rt.ctx.settings.scheduler.notify_after_failures
     streak = _failure_streak(rt, job_id)
     if streak != threshold:
@@ -194,9 +195,7 @@ def _tell_admins(rt: Runtime, job_id: str, source: str | None, status: str, mess
         from alerts.api import notify_admins  # alerts area
     except ImportError:
         return
-    if status == "paused":
-        subject = f"采集源 {source} 已暂停（封禁、验证码或登录墙）"
-    elif source:
+    if source:
         subject = f"采集源 {source} 连续{streak}次采集失败"
     else:
         subject = f"任务 {job_id} 连续{streak}次失败"

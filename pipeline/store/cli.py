@@ -112,6 +112,56 @@ def es_health(click_ctx, as_json: bool) -> None:
         raise SystemExit(1)
 
 
+@es_group.command("indices")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def es_indices(click_ctx, as_json: bool) -> None:
+    """The monthly post indices behind the alias, with posts and size."""
+    from pipeline.cli import emit_json
+
+    _, store = _elastic(click_ctx)
+    try:
+        rows = store.monthly_indices()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['index']}\t{r['docs']:>10,d} 帖 posts\t{r['bytes'] / 2**20:>9.1f} MiB")
+    if not rows:
+        click.echo("没有索引 no indices yet: run `yuqing es setup` or ingest")
+
+
+@es_group.command("prune")
+@click.option("--keep-months", type=click.IntRange(1), required=True,
+              help="months to keep, the current one included")
+@click.option("--dry-run", is_flag=True, help="only list what would be deleted")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.pass_context
+def es_prune(click_ctx, keep_months: int, dry_run: bool, yes: bool) -> None:
+    """Delete the monthly indices older than --keep-months (retention)."""
+    _, store = _elastic(click_ctx)
+    try:
+        doomed = store.prune(keep_months, dry_run=True)
+        if not doomed:
+            click.echo("无需删除 nothing older than that")
+            return
+        click.echo("将删除 would delete: " + ", ".join(doomed))
+        if dry_run:
+            return
+        if not yes:
+            click.confirm("确认删除 delete these indices?", abort=True)
+        deleted = store.prune(keep_months)
+        click.echo(f"已删除 deleted {len(deleted)} indices")
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+
+
 @es_group.command("template")
 @click.pass_context
 def es_template(click_ctx) -> None:

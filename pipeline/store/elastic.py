@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: bump when the mapping or settings below change; ``yuqing es setup`` upgrades older templates
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 #: fields derived at index time; not part of the record, stripped when reading back
 DERIVED_FIELDS = ("engagement", "cluster", "text_seg")
 #: dimension → field
@@ -91,7 +91,7 @@ def month_index(prefix: str, published_at: datetime, tz: ZoneInfo) -> str:
     return f"{prefix}-posts-{published_at.astimezone(tz):%Y.%m}"
 
 
-def posts_index_template(prefix: str, *, shards: int = 1, replicas: int = 0) -> dict:
+def posts_index_template(prefix: str, *, shards: int = 1, replicas: int = 0, refresh_interval: str = "5s") -> dict:
     """The composable index template body for ``{prefix}-posts-*`` (name: ``{prefix}-posts``)."""
     score = {"type": "float"}
     mappings = {
@@ -104,7 +104,8 @@ def posts_index_template(prefix: str, *, shards: int = 1, replicas: int = 0) -> 
             "url": {"type": "keyword", "index": False, "doc_values": False},
             "title": {"type": "text", "analyzer": "standard"},
             "content": {"type": "text", "analyzer": "standard"},
-            "text_seg": {"type": "text", "analyzer": "whitespace", "norms": True},
+            # searched with match/AND only (phrases go to content): no positions to write
+            "text_seg": {"type": "text", "analyzer": "whitespace", "index_options": "freqs"},
             "author": {"properties": {
                 "id": _KEYWORD,
                 "name": {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": "standard"}}},
@@ -136,7 +137,9 @@ def posts_index_template(prefix: str, *, shards: int = 1, replicas: int = 0) -> 
             "settings": {
                 "number_of_shards": shards,
                 "number_of_replicas": replicas,
-                "refresh_interval": "1s",
+                # bulk ingest costs much less with fewer, larger segments; alerts, briefings
+                # and tests call refresh() before they read
+                "refresh_interval": refresh_interval,
                 "max_result_window": MAX_WINDOW,
             },
             "mappings": mappings,
@@ -185,7 +188,9 @@ class ElasticStore(PostStore):
             "retry_on_timeout": False,
         }
         if settings.api_key:
-            kwargs["api_key"] = settings.api_key
+            # the encoded key as Kibana shows it, or "id:api_key"
+            key = settings.api_key.strip()
+            kwargs["api_key"] = tuple(key.split(":", 1)) if ":" in key else key
         elif settings.username:
             kwargs["basic_auth"] = (settings.username, settings.password or "")
         if settings.url.startswith("https"):
@@ -201,6 +206,7 @@ class ElasticStore(PostStore):
         self._known_indices: set[str] = set()
         self._template_ok = False
         self._unrefreshed: dict[str, str] = {}  # id → index, written since our last refresh
+        self._executor = None
         self.backoff = 0.5
 
     # -- error handling ----------------------------------------------------------------------
@@ -266,7 +272,8 @@ class ElasticStore(PostStore):
     # -- setup -----------------------------------------------------------------------------
 
     def template_body(self) -> dict:
-        return posts_index_template(self.prefix, shards=self.settings.shards, replicas=self.settings.replicas)
+        return posts_index_template(self.prefix, shards=self.settings.shards, replicas=self.settings.replicas,
+                                    refresh_interval=self.settings.refresh_interval)
 
     def ensure_template(self, *, force: bool = False) -> str:
         """Create or upgrade the index template; returns ``created``, ``upgraded`` or ``current``."""
@@ -311,18 +318,29 @@ class ElasticStore(PostStore):
         template = self.ensure_template(force=False)
         index = month_index(self.prefix, datetime.now(UTC), self.tz)
         self.ensure_index(index)
+        # dynamic settings of the existing monthly indices follow the configuration too
+        self._call("updating index settings", lambda: self.es.indices.put_settings(
+            index=self.alias, settings={"index": {"refresh_interval": self.settings.refresh_interval,
+                                                  "number_of_replicas": self.settings.replicas}}))
         return {"template": self.alias, "template_status": template, "index": index, "alias": self.alias}
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _existing_locations(self, ids: list[str]) -> dict[str, set[str]]:
-        """id → indices holding it now (searchable copies + our own unrefreshed writes)."""
+    def _existing_locations(self, ids: list[str], targets: set[str]) -> dict[str, set[str]]:
+        """id → indices holding it now (searchable copies + our own unrefreshed writes).
+
+        With one target month (the usual batch) that index is left out of the search: a copy
+        there is overwritten by the bulk itself, and the (biggest, current) index costs nothing.
+        """
         found: dict[str, set[str]] = {}
         for pid in ids:
             if pid in self._unrefreshed:
                 found.setdefault(pid, set()).add(self._unrefreshed[pid])
+        query: dict[str, Any] = {"ids": {"values": ids}}
+        if len(targets) == 1:
+            query = {"bool": {"filter": [query], "must_not": [{"term": {"_index": next(iter(targets))}}]}}
         resp = self._call("looking up existing posts", lambda: self.es.search(
-            index=self.alias, query={"ids": {"values": ids}}, source=False, size=len(ids) * 2,
+            index=self.alias, query=query, source=False, size=len(ids) * 2,
             ignore_unavailable=True, allow_no_indices=True, track_total_hits=False))
         for hit in resp["hits"]["hits"]:
             found.setdefault(hit["_id"], set()).add(hit["_index"])
@@ -334,70 +352,100 @@ class ElasticStore(PostStore):
             return result
         if len(self._unrefreshed) > 200_000:
             self.refresh()
+        latest = {p.id: p for p in posts}
+        if len(latest) < len(posts):
+            # the same id twice: the last one wins (as in SQLite), the others count as updates;
+            # sent together they could race in concurrent bulk requests
+            result.updated += len(posts) - len(latest)
+            posts = list(latest.values())
         size = self.settings.bulk_chunk_size
         for start in range(0, len(posts), size):
             result += self._upsert_chunk(posts[start:start + size])
         return result
 
     def _upsert_chunk(self, posts: Sequence[Post]) -> UpsertResult:
-        import elastic_transport
-        from elasticsearch import ApiError, helpers
-
         result = UpsertResult()
         targets = [month_index(self.prefix, p.published_at, self.tz) for p in posts]
         for index in set(targets):
             self.ensure_index(index)
-        existing = self._existing_locations([p.id for p in posts])
-        actions: list[tuple[dict, bytes | None]] = []
-        moved: set[str] = set()
-        for post, index in zip(posts, targets, strict=True):
-            actions.append(({"index": {"_index": index, "_id": post.id}}, document_bytes(post)))
-            for old in existing.get(post.id, ()):
-                if old != index:
-                    actions.append(({"delete": {"_index": old, "_id": post.id}}, None))
-                    moved.add(post.id)
-        written: dict[str, str] = {}
-        retry_exhausted: list[str] = []
+        existing = self._existing_locations([p.id for p in posts], set(targets))
+        moved = {p.id for p, index in zip(posts, targets, strict=True)
+                 if any(old != index for old in existing.get(p.id, ()))}
+        # Slices go out concurrently: while Elasticsearch indexes one, the next is serialised and
+        # segmented here, and a single-shard index takes concurrent bulks on several write threads.
+        n = max(1, min(self.settings.bulk_threads, len(posts) // 200 or 1))
+        step = -(-len(posts) // n)
+        slices = [(posts[i:i + step], targets[i:i + step]) for i in range(0, len(posts), step)]
+        if n == 1:
+            outcomes = [self._bulk_slice(self._index_actions(*slices[0]), len(posts))]
+        else:
+            futures = [self._pool().submit(lambda ps, ts: self._bulk_slice(self._index_actions(ps, ts), len(ps)),
+                                           ps, ts) for ps, ts in slices]
+            outcomes = [f.result() for f in futures]
+        # only once a post is safely in its new month is the copy in the old month removed
+        stale = [({"delete": {"_index": old, "_id": info["_id"]}}, None)
+                 for items in outcomes for ok, _, info in items
+                 if ok and info["_id"] in moved for old in existing[info["_id"]] if old != info["_index"]]
+        if stale:
+            outcomes.append(self._bulk_slice(stale, len(stale)))
+        retry_exhausted = 0
+        for items in outcomes:
+            for ok, op, info in items:
+                pid = info.get("_id")
+                if op == "delete":
+                    if not ok and info.get("status") != 404:
+                        result.failed.append((pid, f"could not remove the copy in {info.get('_index')}: "
+                                                   f"{_item_reason(info)}"))
+                    continue
+                if ok:
+                    self._unrefreshed[pid] = info["_index"]
+                    if info.get("result") == "created" and pid not in moved:
+                        result.created += 1
+                    else:
+                        result.updated += 1
+                elif info.get("status") in TRANSIENT_STATUS:
+                    retry_exhausted += 1
+                else:
+                    result.failed.append((pid, f"{info.get('_index')}: {_item_reason(info)}"))
+        if retry_exhausted:
+            raise StoreUnavailable(f"Elasticsearch at {self.url} kept rejecting {retry_exhausted} posts as "
+                                   f"overloaded (429) after {self.settings.max_retries} retries")
+        return result
+
+    def _pool(self):
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(self.settings.bulk_threads, thread_name_prefix="es-bulk")
+        return self._executor
+
+    def _index_actions(self, posts: Sequence[Post], targets: Sequence[str]) -> list[tuple[dict, bytes]]:
+        return [({"index": {"_index": index, "_id": post.id}}, document_bytes(post))
+                for post, index in zip(posts, targets, strict=True)]
+
+    def _bulk_slice(self, actions: list[tuple[dict, bytes | None]], n_posts: int) -> list[tuple[bool, str, dict]]:
+        """Send one list of bulk actions; (ok, op, item) for each."""
+        import elastic_transport
+        from elasticsearch import ApiError, helpers
+
         attempt = 0
         while True:
             try:
+                out = []
                 for ok, item in helpers.streaming_bulk(
-                        self.es, actions, expand_action_callback=lambda a: a,
-                        chunk_size=len(actions), max_retries=self.settings.max_retries,
-                        initial_backoff=self.backoff, max_backoff=10, raise_on_error=False,
-                        raise_on_exception=True, refresh=False):
+                        self.es, actions, expand_action_callback=lambda a: a, chunk_size=len(actions),
+                        max_retries=self.settings.max_retries, initial_backoff=self.backoff, max_backoff=10,
+                        raise_on_error=False, raise_on_exception=True):
                     op, info = next(iter(item.items()))
-                    pid = info.get("_id")
-                    if op == "delete":
-                        if not ok and info.get("status") != 404:
-                            result.failed.append((pid, f"could not remove the copy in {info.get('_index')}: "
-                                                       f"{_item_reason(info)}"))
-                        continue
-                    if ok:
-                        written[pid] = info["_index"]
-                        if info.get("result") == "created" and pid not in moved:
-                            result.created += 1
-                        else:
-                            result.updated += 1
-                    elif info.get("status") in TRANSIENT_STATUS:
-                        retry_exhausted.append(pid)
-                    else:
-                        result.failed.append((pid, f"{info.get('_index')}: {_item_reason(info)}"))
-                break
+                    out.append((ok, op, info))
+                return out
             except (ApiError, elastic_transport.TransportError) as exc:
-                # the whole request failed; items are idempotent, so sending them all again is safe
+                # the whole request failed; its items are idempotent, so sending them again is safe
                 if attempt < self.settings.max_retries and self._is_transient(exc):
                     time.sleep(min(self.backoff * 2 ** attempt, 10.0))
                     attempt += 1
-                    written.clear()
-                    result = UpsertResult()
                     continue
-                raise self._translate(exc, f"bulk-indexing {len(posts)} posts") from exc
-        self._unrefreshed.update(written)
-        if retry_exhausted:
-            raise StoreUnavailable(f"Elasticsearch at {self.url} kept rejecting {len(retry_exhausted)} posts as "
-                                   f"overloaded (429) after {self.settings.max_retries} retries")
-        return result
+                raise self._translate(exc, f"bulk-indexing {n_posts} posts") from exc
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -575,6 +623,31 @@ class ElasticStore(PostStore):
             except Exception:  # noqa: BLE001 - best effort; it expires by itself
                 pass
 
+    def monthly_indices(self) -> list[dict]:
+        """The monthly indices behind the alias, oldest first: name, month, docs, size in bytes."""
+        rows = self._call("listing indices", lambda: self.es.cat.indices(
+            index=f"{self.prefix}-posts-*", format="json", bytes="b", h="index,docs.count,store.size",
+            expand_wildcards="open"))
+        out = []
+        for row in rows:
+            month = row["index"].removeprefix(f"{self.prefix}-posts-")
+            if len(month) == 7 and month[4] == "." and month.replace(".", "").isdigit():
+                out.append({"index": row["index"], "month": month, "docs": int(row.get("docs.count") or 0),
+                            "bytes": int(row.get("store.size") or 0)})
+        return sorted(out, key=lambda r: r["month"])
+
+    def prune(self, keep_months: int, *, now: datetime | None = None, dry_run: bool = False) -> list[str]:
+        """Delete monthly indices older than the last ``keep_months`` months (this one included)."""
+        if keep_months < 1:
+            raise StoreError("keep at least one month")
+        local = (now or datetime.now(UTC)).astimezone(self.tz)
+        first_kept = local.year * 12 + local.month - 1 - (keep_months - 1)
+        cutoff = f"{first_kept // 12:04d}.{first_kept % 12 + 1:02d}"
+        doomed = [r["index"] for r in self.monthly_indices() if r["month"] < cutoff]
+        if doomed and not dry_run:
+            self._call("deleting old indices", lambda: self.es.indices.delete(index=",".join(doomed)))
+        return doomed
+
     def refresh(self) -> None:
         self._call("refreshing", lambda: self.es.indices.refresh(
             index=self.alias, ignore_unavailable=True, allow_no_indices=True))
@@ -620,6 +693,9 @@ class ElasticStore(PostStore):
         return info
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         try:
             self.es.close()
         except Exception:  # noqa: BLE001

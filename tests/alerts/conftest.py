@@ -149,7 +149,7 @@ T0 = datetime.fromisoformat("2026-11-20T14:00:00+08:00")
 class World:
     """A context on one store with a quiet background and helpers for scenarios."""
 
-    def __init__(self, ctx: Context, background_weeks: int = 3, per_hour: float = 6.0):
+    def __init__(self, ctx: Context, background_weeks: int = 2, per_hour: float = 4.0):
         self.ctx = ctx
         self.org = load_org(ctx)
         self.sim = Simulator(self.org, ctx.tz, seed=11)

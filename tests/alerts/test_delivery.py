@@ -188,3 +188,28 @@ def test_deliverer_crash_after_claiming_loses_nothing(notify_ctx, receivers, smt
     assert report.sent == len(claimed) and report.pending == 0
     assert deliver_due(notify_ctx, NOW + timedelta(hours=1)).sent == 0
     assert len(receivers.requests) + len(smtp.messages) == len(claimed)
+
+
+def test_message_is_short_chinese_with_everything_a_duty_officer_needs(ctx):
+    inc_id = open_incident(ctx, unit_id="qy-ruifeng-garment")
+    [msg] = [m for m in messages(ctx, incident_id=inc_id, channel="email")][:1]
+    lines = msg.body.splitlines()
+    assert lines[0] == msg.subject == "【舆情预警·中】瑞丰制衣有限公司｜欠薪讨薪"
+    assert "近6小时负面 21 条（17 位作者，15 起事件" in msg.body and "是平时的 17.5 倍" in msg.body
+    assert "1. 瑞丰制衣拖欠工资三个月，工人在厂门口讨薪 https://weibo.com/123" in lines
+    assert "已通知：瑞丰制衣有限公司、皮村" in lines
+    assert lines[-2] == f"确认：yuqing alerts ack {inc_id} --by 姓名"
+    assert lines[-1] == f"详情：http://127.0.0.1:8000/incidents/{inc_id}"
+    assert len(msg.body) < 400
+
+
+def test_acknowledgement_and_resolution_are_announced_to_those_notified(ctx):
+    inc_id = open_incident(ctx, unit_id="qy-ruifeng-garment")
+    before = {m.id for m in messages(ctx)}
+    api.acknowledge(ctx, inc_id, "张三", "已联系企业", at=NOW + timedelta(minutes=10))
+    acked = [m for m in messages(ctx) if m.id not in before]
+    assert {m.payload["recipient_unit"] for m in acked} == {"qy-ruifeng-garment", "sq-picun"}
+    assert all("已由张三确认处置" in m.body and m.payload["reason"] == "acknowledged" for m in acked)
+    api.resolve(ctx, inc_id, "李四", "企业已补发工资", at=NOW + timedelta(hours=2))
+    resolved = [m for m in messages(ctx) if m.payload.get("reason") == "resolved"]
+    assert resolved and all("已由李四处置完毕：企业已补发工资" in m.body for m in resolved)

@@ -50,13 +50,24 @@ def test_severity_rules_first_match_wins():
 def test_high_risk_rules_need_pattern_and_context(ctx):
     from alerts.rules import load_alerts_config
 
-    rules = {r.id: r for r in load_alerts_config(ctx).high_risk}
-    assert rules["height_protest"].matches("工友爬上塔吊讨薪，说不给工资就不下来")
-    assert not rules["height_protest"].matches("塔吊今天检修")
-    assert rules["injury_death"].matches("工地上一名工人坠落，送医抢救")
-    assert not rules["injury_death"].matches("电视剧里主角去世了，工人们都哭了")
-    assert rules["collective_action"].matches("几十名工人聚集在公司门口拉横幅讨薪")
-    assert not rules["collective_action"].matches("演唱会门口粉丝聚集")
+    cfg = load_alerts_config(ctx)
+    rules = {r.id: r for r in cfg.high_risk}
+
+    def hit(rule: str, text: str) -> bool:
+        return rules[rule].matches(text, cfg.high_risk_excludes) is not None
+
+    assert hit("height_protest", "工友爬上塔吊讨薪，说不给工资就不下来")
+    assert not hit("height_protest", "塔吊今天检修")
+    assert hit("injury_death", "工地上一名工人坠落，送医抢救")
+    assert not hit("injury_death", "电视剧里主角去世了，工人们都哭了")
+    assert not hit("injury_death", "小区燃气泄漏，物业公司组织疏散，无人员伤亡")        # negation ignored
+    assert hit("injury_death", "员工宿舍失火，一名员工烧伤，所幸无人死亡")
+    assert not hit("injury_death", "法官说法｜从一起外卖骑手猝死案看平台责任")         # an explainer
+    assert hit("collective_action", "几十名工人聚集在公司门口拉横幅讨薪")
+    assert hit("collective_action", "分拣中心50余名分拣员集体停工讨薪")
+    assert not hit("collective_action", "演唱会门口粉丝聚集")
+    assert not hit("collective_action", "小区业主集体维权，要求开发商赔偿")              # not workers
+    assert not hit("collective_action", "公司拖欠工资，员工可以罢工吗？")
     bad = {"id": "x", "name": "x", "keywords": ["a"], "patterns": ["(unclosed"]}
     try:
         HighRiskRule.model_validate(bad)

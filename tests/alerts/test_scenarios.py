@@ -160,6 +160,7 @@ def test_incidents_are_indexed_for_kibana(es_ctx, make_world, t0):
         api.acknowledge(es_ctx, inc_id, "张三", at=t0 + timedelta(hours=2, minutes=12))
         doc = es.get(index=index, id=str(inc_id))["_source"]
         assert doc["status"] == "acknowledged" and doc["acknowledged_by"] == "张三" and doc["minutes_to_ack"] == 12.0
+        es.indices.refresh(index=index)
         hits = es.search(index=index, query={"term": {"unit_path": SUBDISTRICT}})["hits"]["hits"]
         assert [h["_id"] for h in hits] == [str(inc_id)]
     finally:

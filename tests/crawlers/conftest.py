@@ -6,8 +6,9 @@ records are exact. Unknown paths get a 404 and every request is logged in ``repl
 A route may be a list of responses served in turn (the last repeats) — a page that changes
 between two runs.
 
-``crawl(name, *args)`` runs ``python -m pipeline.cli crawl`` in a child process (a Twisted
-reactor cannot restart inside the test process) against the test's config and data dirs.
+``crawl(name, *args)`` runs ``python -m crawlers crawl`` (the crawler commands without the other
+areas' modules; ``entry="pipeline.cli"`` for the full ``yuqing``) in a child process — a Twisted
+reactor cannot restart inside the test process — against the test's config and data dirs.
 """
 
 from __future__ import annotations
@@ -141,12 +142,13 @@ class CrawlResult:
 
 @pytest.fixture
 def crawl(ctx):
-    """Run ``yuqing crawl NAME ARGS… --json`` in a child process over ``ctx``'s dirs."""
+    """Run ``crawl NAME ARGS… --json`` in a child process over ``ctx``'s dirs."""
 
-    def run(name: str, *args: str, env: dict | None = None, data_dir: Path | None = None) -> CrawlResult:
+    def run(name: str, *args: str, env: dict | None = None, data_dir: Path | None = None,
+            entry: str = "crawlers") -> CrawlResult:
         import os
 
-        cmd = [sys.executable, "-m", "pipeline.cli", "--config-dir", str(ctx.config_dir),
+        cmd = [sys.executable, "-m", entry, "--config-dir", str(ctx.config_dir),
                "--data-dir", str(data_dir or ctx.data_dir), "crawl", name, "--json", *args]
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("YUQING_")}
         full_env.update(env or {})

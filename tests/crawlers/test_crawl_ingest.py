@@ -20,7 +20,7 @@ def collected(post) -> dict:
 def test_store_and_out_hold_the_same_records(ctx, replay, crawl, tmp_path):
     serve_search(replay)
     write_sources(ctx.config_dir, weibo_source(replay.url))
-    ingested = crawl("wb")
+    ingested = crawl("wb", entry="pipeline.cli")  # the command the scheduler runs
     assert ingested.code == 0, ingested.stderr[-3000:]
     assert (ingested.summary["items"], ingested.summary["new"], ingested.summary["duplicates"]) == (9, 9, 0)
 
@@ -40,3 +40,12 @@ def test_store_and_out_hold_the_same_records(ctx, replay, crawl, tmp_path):
     again = crawl("wb", "--since", "2026-11-26T00:00:00+08:00")
     assert again.code == 0
     assert again.summary["new"] == 0 and again.summary["duplicates"] == again.summary["items"] == 5
+
+
+def test_unusable_store_fails_before_fetching(ctx, replay, crawl):
+    serve_search(replay)
+    write_sources(ctx.config_dir, weibo_source(replay.url))
+    (ctx.data_dir / "posts.db").mkdir(parents=True)  # the SQLite file is a directory
+    result = crawl("wb")
+    assert result.code == 1 and "cannot open the post store" in result.stderr
+    assert replay.log == []

@@ -69,3 +69,25 @@ def test_html_instead_of_feed_and_403(ctx, replay, crawl, tmp_path):
     replay.add("/b.xml", Reply(b"Forbidden", 403, "text/plain"))
     blocked = crawl("cy", "--out", str(tmp_path / "o2.jsonl"))
     assert blocked.code == 3 and blocked.summary["block_kind"] == "ban"
+
+
+def test_requests_go_through_the_configured_proxy(ctx, replay, crawl, tmp_path):
+    # the replay server doubles as an HTTP proxy: it sees the absolute URL of an unreachable host
+    replay.add("http://news.chaoyang.test/rss.xml", xml(R / "chaoyang_news.xml"))
+    write_sources(ctx.config_dir, {"name": "cy", "spider": "feed", "feeds": ["http://news.chaoyang.test/rss.xml"]})
+    result = crawl("cy", "--out", str(tmp_path / "o.jsonl"), env={"YUQING_CRAWL_PROXIES": replay.url})
+    assert result.code == 0, result.stderr[-3000:]
+    assert result.summary["items"] == 3
+    assert replay.log == ["http://news.chaoyang.test/rss.xml"]
+
+
+def test_server_errors_are_retried_with_backoff(ctx, replay, crawl, tmp_path):
+    replay.add("/rss.xml", Reply(b"busy", 503, "text/plain"), Reply(b"busy", 503, "text/plain"),
+               xml(R / "chaoyang_news.xml"))
+    write_sources(ctx.config_dir, {"name": "cy", "spider": "feed", "feeds": ["/rss.xml"], "base_url": replay.url,
+                                   "politeness": {"download_delay": 0, "autothrottle": False, "retries": 2,
+                                                  "backoff_seconds": 0.2}})
+    result = crawl("cy", "--out", str(tmp_path / "o.jsonl"))
+    assert result.code == 0 and result.summary["items"] == 3 and result.summary["errors"] == 0
+    assert replay.log == ["/rss.xml"] * 3
+    assert "retry 1 of" in result.stderr and "in 0.2s" in result.stderr and "in 0.4s" in result.stderr

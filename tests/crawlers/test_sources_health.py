@@ -10,10 +10,10 @@ import yaml
 from click.testing import CliRunner
 from conftest import write_sources
 
+from crawlers.__main__ import main
 from crawlers.health import assess, read_events, review
 from crawlers.sources import load_sources
 from crawlers.state import RunRecord, SourceState
-from pipeline.cli import main
 from pipeline.config import ConfigError
 
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
@@ -157,3 +157,17 @@ def test_crawl_unknown_source_is_a_clear_error(ctx):
     result = CliRunner().invoke(main, ["--config-dir", str(ctx.config_dir), "--data-dir", str(ctx.data_dir),
                                        "crawl", "nope"])
     assert result.exit_code == 1 and "no such source" in result.output and "weibo-chaoyang-labour" in result.output
+
+
+def test_runs_that_suddenly_collect_nothing_raise_an_empty_alert(ctx):
+    write_sources(ctx.config_dir, {"name": "s", "spider": "feed", "feeds": ["http://a.test/rss"]})
+    source = load_sources(ctx)[0]
+    st = SourceState.load(ctx.data_dir, "s")
+    for i in range(3):
+        st.add_run(run("ok", NOW + timedelta(minutes=i), items=8), keep=50)
+    for i in range(4):
+        st.add_run(run("ok", NOW + timedelta(minutes=10 + i), items=0), keep=50)
+    assert assess(ctx, source, st, NOW + timedelta(minutes=20)).status == "ok"  # four quiet runs: a quiet spell
+    st.add_run(run("ok", NOW + timedelta(minutes=15), items=0), keep=50)
+    event = review(ctx, source, st, NOW + timedelta(minutes=20))
+    assert event["status"] == "empty" and "页面结构可能已变化" in event["subject"]

@@ -68,11 +68,21 @@ def test_real_thread_page(ctx, replay, crawl, tmp_path, shared_dir):
     listing = (T / "forum_p2.html").read_text(encoding="utf-8").replace("2003", "9117905169")
     replay.add(forum(1, "盗墓笔记"), Reply(listing.encode(), content_type="text/html; charset=utf-8"))
     replay.add("/p/9117905169?pn=1", html(shared_dir / "tieba" / "mediacrawler_note_detail.html"))
-    write_sources(ctx.config_dir, source(replay.url, boards=["盗墓笔记"], max_pages=1))
+    # 楼中楼 of the floor with 123 replies (the real fragment: 10 replies on page 1 of 2)
+    replay.add("/p/comment?tid=9117905169&pid=150719088158&pn=1",
+               html(shared_dir / "tieba" / "mediacrawler_note_sub_comments.html"))
+    write_sources(ctx.config_dir, source(replay.url, boards=["盗墓笔记"], max_pages=1, comments_min=100))
     result = crawl("tb", "--out", str(tmp_path / "o.jsonl"), "--since", "2024-01-01")
     assert result.code == 0, result.stderr[-3000:]
     posts = {p.id: p for p in read_posts(tmp_path / "o.jsonl")}
-    assert len(posts) == 29  # 31 floors: ads skipped, a folded floor counted as deleted
+    replies = [p for p in posts.values() if p.reply_to == "tieba:150719088158"]
+    assert len(replies) == 10
+    reply = posts["tieba:150726506822"]
+    assert reply.content == "陈芋汐水花也不小" and reply.author.name == "可爱的搬运工94"
+    assert reply.published_at.isoformat() == "2024-08-06T22:12:00+08:00"
+    assert posts["tieba:150726504693"].content == "[表情]"  # emoticons only
+    assert "/p/comment?tid=9117905169&pid=150719088158&pn=2" not in replay.log  # max_pages 1
+    assert len(posts) - len(replies) == 29  # 31 floors: ads skipped, a folded floor counted as deleted
     first = posts["tieba:150719031818"]  # the opening floor is a picture: kept with its title
     assert first.title == "对于一个父亲来说，这个女儿14岁就死了" and first.content == ""
     second = posts["tieba:150719088158"]

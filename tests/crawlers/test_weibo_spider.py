@@ -141,7 +141,6 @@ def test_real_timeline_capture_with_since_id_paging_and_long_texts(ctx, replay, 
 
 @pytest.mark.parametrize("reply,kind", [
     (Reply(b"", 432, "text/html"), "ban"),
-    (Reply(b"", 418, "text/html"), "ban"),
     (Reply(b"", 302, "text/html", {"Location": "https://passport.weibo.cn/signin/login?entry=mweibo"}), "login"),
     (Reply(json.dumps({"ok": -100, "url": "https://passport.weibo.cn/signin/welcome"}).encode()), "login"),
 ])
@@ -203,7 +202,7 @@ def test_cookie_pool_skips_a_dead_cookie_and_check_reports_it(ctx, replay, crawl
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "--config-dir", str(ctx.config_dir),
+    proc = subprocess.run([sys.executable, "-m", "crawlers", "--config-dir", str(ctx.config_dir),
                            "--data-dir", str(ctx.data_dir), "sources", "check", "wb", "--json"],
                           capture_output=True, text=True, timeout=60)
     checks = json.loads(proc.stdout)
@@ -228,3 +227,21 @@ def test_account_through_weibo_com_ajax(ctx, replay, crawl, tmp_path):
     assert (notice.metrics.reposts, notice.metrics.comments, notice.metrics.likes) == (15, 4, 60)
     assert posts["weibo:5002000000000001"].content == "12351职工服务热线24小时在线[心]"
     assert result.summary["status"] == "ok" and result.summary["pages"] == 3
+
+
+def test_comment_pages_follow_max_id(ctx, replay, crawl, tmp_path):
+    serve_search(replay)
+    hot = "/comments/hotflow?id=5001000000000002&mid=5001000000000002"
+    replay.add(hot + "&max_id_type=0", W / "hotflow_paged_p1.json")
+    replay.add(hot + "&max_id=138404898521034&max_id_type=0", W / "hotflow_paged_p2.json")
+    write_sources(ctx.config_dir, weibo_source(replay.url, max_pages=1))
+    result = crawl("wb", "--out", str(tmp_path / "o.jsonl"))
+    assert result.code == 0, result.stderr[-3000:]
+    posts = by_id(read_posts(tmp_path / "o.jsonl"))
+    # max_pages 1 bounds the listing, and the comment pages too
+    assert "weibo:c6003" not in posts and not replay.requested(hot + "&max_id=")
+    second = crawl("wb", "--out", str(tmp_path / "o2.jsonl"), "--max-pages", "2", "--since", "2026-11-25")
+    posts = by_id(read_posts(tmp_path / "o2.jsonl"))
+    assert posts["weibo:c6003"].published_at.isoformat() == "2026-11-25T22:00:00+08:00"
+    assert posts["weibo:c6003"].reply_to == "weibo:5001000000000002"
+    assert second.code == 0

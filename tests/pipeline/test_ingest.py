@@ -86,3 +86,17 @@ def test_posts_api_for_crawlers(ctx):
 def ctx_filter(text):
     from pipeline.store.base import PostFilter
     return PostFilter(text=text)
+
+
+def test_post_with_only_control_characters_is_rejected_not_lost(ctx, tmp_path):
+    rows = [{"id": "weibo:c1", "platform": "weibo", "source": "wb", "content": "\x01\x02\u200b \x7f",
+             "published_at": "2026-11-20T09:00:00+08:00"},
+            {"id": "weibo:c2", "platform": "weibo", "source": "wb", "content": "正常的帖子：讨薪",
+             "published_at": "2026-11-20T09:00:00+08:00"}]
+    src = tmp_path / "ctl.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    report = Ingestor(ctx).ingest_path(src)
+    assert (report.stored, report.rejected) == (1, 1)
+    reject = json.loads(open(report.rejects_file, encoding="utf-8").read())
+    assert reject["reason"].startswith("normalise: weibo:c1: no text left")
+    assert ctx.store().get("weibo:c1") is None and ctx.store().get("weibo:c2") is not None

@@ -244,3 +244,70 @@ def test_es_commands(tmp_path, config_dir, ctx, es_url, es_prefix, dataset_path)
         assert out.exit_code == 0 and f"copied {n} posts ({new} new" in out.output, out.output
     es = ElasticStore(Context.load(config_dir, ctx.data_dir, environ=env).settings.store.elasticsearch, ctx.tz)
     assert es.aggregate(by=["unit_tree"], interval="1d") == ctx.store().aggregate(by=["unit_tree"], interval="1d")
+
+
+def test_move_that_fails_keeps_the_old_copy(es_ctx):
+    store: ElasticStore = es_ctx.store()
+    first = post("tieba:9", datetime(2026, 10, 15, 12, tzinfo=CST))
+    assert store.upsert_many([first]).created == 1
+    moved = post("tieba:9", datetime(2026, 11, 15, 12, tzinfo=CST))
+    moved.thread_id = "y" * 40000  # refused by the new month's index
+    res = store.upsert_many([moved])
+    assert [pid for pid, _ in res.failed] == ["tieba:9"] and res.created == res.updated == 0
+    store.refresh()
+    assert store.get("tieba:9") == first  # not lost, not doubled
+    assert store.count() == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "es"])
+def test_empty_store_answers_empty(request, backend):
+    ctx = request.getfixturevalue("ctx" if backend == "sqlite" else "es_ctx")
+    store = ctx.store()
+    flt = PostFilter(text="拖欠工资", platforms=("weibo",))
+    assert store.count() == 0 and store.count(flt) == 0
+    assert store.search(flt).total == 0 and store.search(PostFilter()).posts == []
+    assert store.aggregate(by=["topic"], interval="1d") == [] and store.aggregate() == []
+    assert list(store.iter_range()) == [] and store.get("weibo:1") is None and store.get_many(["weibo:1"]) == {}
+    store.refresh()
+    with pytest.raises(ValueError, match="interval"):
+        store.aggregate(interval="1w")
+    with pytest.raises(StoreError, match="unknown dimension"):
+        store.aggregate(by=["colour"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "es"])
+def test_same_id_twice_in_one_call_last_wins(request, backend):
+    ctx = request.getfixturevalue("ctx" if backend == "sqlite" else "es_ctx")
+    store = ctx.store()
+    when = datetime(2026, 11, 3, 10, tzinfo=CST)
+    batch = [post(f"weibo:{i}", when) for i in range(500)]
+    batch.insert(300, post("weibo:7", when, content="第二个版本：工资已经补发"))
+    res = store.upsert_many(batch)
+    assert (res.created, res.updated) == (500, 1)
+    store.refresh()
+    assert store.count() == 500 and store.get("weibo:7").content == "第二个版本：工资已经补发"
+
+
+def test_indices_listing_and_retention(es_ctx, config_dir):
+    store: ElasticStore = es_ctx.store()
+    months = [datetime(2026, m, 10, tzinfo=CST) for m in (6, 8, 9, 10, 11)]
+    store.upsert_many([post(f"news:{i}", when) for i, when in enumerate(months)])
+    store.refresh()
+    prefix = es_ctx.settings.store.elasticsearch.index_prefix
+    rows = store.monthly_indices()
+    assert [r["month"] for r in rows] == ["2026.06", "2026.08", "2026.09", "2026.10", "2026.11"]
+    assert all(r["docs"] == 1 for r in rows)
+    env = {"YUQING_CONFIG_DIR": str(config_dir), "YUQING_DATA_DIR": str(es_ctx.data_dir),
+           "YUQING_ES_URL": es_ctx.settings.store.elasticsearch.url, "YUQING_ES_INDEX_PREFIX": prefix}
+    listed = json.loads(CliRunner().invoke(cli, ["es", "indices", "--json"], env=env).output)
+    assert [r["index"] for r in listed] == [r["index"] for r in rows]
+    now = datetime(2026, 11, 20, tzinfo=CST)
+    assert store.prune(3, now=now, dry_run=True) == [f"{prefix}-posts-2026.06", f"{prefix}-posts-2026.08"]
+    assert store.count() == 5  # dry run deleted nothing
+    assert store.prune(3, now=now) == [f"{prefix}-posts-2026.06", f"{prefix}-posts-2026.08"]
+    assert store.count() == 3 and {p.id for p in store.iter_range()} == {"news:2", "news:3", "news:4"}
+    with pytest.raises(StoreError):
+        store.prune(0)
+    # the command asks first; without --yes and a "n" answer nothing goes
+    out = CliRunner().invoke(cli, ["es", "prune", "--keep-months", "1"], env=env, input="n\n")
+    assert out.exit_code != 0 and store.count() == 3

@@ -165,3 +165,16 @@ def test_iter_range_and_get(stores):
     assert got_sq == got_es and len(got_es) == len(some) - 1
     assert es.store().get(posts[3].id) == posts[3]
     assert es.store().get("news:nope") is None
+
+
+def test_deep_pages_walk_with_search_after(stores, monkeypatch):
+    """Past index.max_result_window Elasticsearch pages by search_after; the slices stay equal."""
+    import pipeline.store.elastic as elastic
+
+    sq, es, posts, _ = stores
+    monkeypatch.setattr(elastic, "MAX_WINDOW", 40)
+    for flt, offset, limit in [(PostFilter(), 95, 30), (PostFilter(platforms=("weibo",)), 41, 3),
+                               (PostFilter(text="工会"), 39, 5), (PostFilter(), len(posts) - 5, 20)]:
+        a, b = sq.store().search(flt, limit=limit, offset=offset), es.store().search(flt, limit=limit, offset=offset)
+        assert [p.id for p in a.posts] == [p.id for p in b.posts] and a.total == b.total
+        assert len(b.posts) == max(0, min(limit, a.total - offset))
