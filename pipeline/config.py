@@ -77,7 +77,8 @@ class StateSettings(_Section):
 
 
 class DedupeSettings(_Section):
-    max_hamming: int = Field(default=3, ge=0, le=8)
+    # estimated Jaccard similarity (char 3-shingles) from which two posts are one story
+    min_jaccard: float = Field(default=0.7, gt=0, le=1)
     min_chars: int = Field(default=16, ge=1)  # shorter texts are only matched exactly
     window_days: float = Field(default=14, gt=0)
 

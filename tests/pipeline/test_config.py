@@ -21,7 +21,7 @@ def test_defaults_and_env_selects_elasticsearch(config_dir):
 @pytest.mark.parametrize("text, key, words", [
     ("store:\n  backend: mongodb\n", "store.backend", "sqlite"),
     ("store:\n  elasticsearch:\n    request_timeout: soon\n", "store.elasticsearch.request_timeout", "number"),
-    ("dedupe:\n  max_hamming: 40\n", "dedupe.max_hamming", "less than or equal"),
+    ("dedupe:\n  min_jaccard: 1.5\n", "dedupe.min_jaccard", "less than or equal"),
     ("ingest:\n  batchsize: 10\n", "ingest.batchsize", "Extra inputs"),
     ("store: [1, 2\n", "", "invalid YAML: line"),
     ("- a\n- b\n", "", "mapping"),
