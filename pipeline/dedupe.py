@@ -7,9 +7,9 @@ Method
     2. Texts of at least ``dedupe.min_chars`` characters are compared by the **Jaccard
        similarity of their character 3-shingle sets**, estimated by a 64-value **MinHash**:
        each shingle's three code points are packed exactly into 63 bits and mixed by the
-       splitmix64 finaliser; the 64 "permutations" are ``a·x + b mod 2⁶⁴`` (``a`` odd, so each is
-       a bijection) and a post's signature is the minimum per permutation (the high 32 bits
-       are kept, 256 bytes a post). Two signatures agree in a position with probability ≈ J, so
+       splitmix64 finaliser (high 32 bits kept); the 64 "permutations" are ``a·x + b mod 2³²``
+       (random ``a`` odd, so each is a bijection of the 32-bit hashes) and a post's signature is
+       the minimum per permutation (64 × uint32, 256 bytes a post). Two signatures agree in a position with probability ≈ J, so
        the share of equal positions estimates J (standard error √(J(1−J)/64) ≈ 0.05 at J = 0.8).
        A whole batch is hashed in one vectorised numpy pass (``minimum.reduceat`` over the
        concatenated shingles).
@@ -74,15 +74,15 @@ PERMUTATIONS = 64
 BANDS, ROWS = 16, 4
 SCHEME = f"minhash{PERMUTATIONS}-k{SHINGLE}-b{BANDS}r{ROWS}-v1"
 SQL_CHUNK = 900  # bound parameters per statement (SQLite's historical limit is 999)
-_CHUNK_ROWS = 4096  # shingles per vectorised step (4096 × 64 × 8 B = 2 MB of scratch)
+_CHUNK_ROWS = 4096  # shingles per vectorised step (4096 × 64 × 4 B = 1 MB of scratch)
 
 _U64 = np.uint64
 _M1, _M2 = _U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB)
 _rng = np.random.default_rng(0x59755169)  # fixed: signatures must be stable across runs
-_A = _rng.integers(0, 2**64, PERMUTATIONS, dtype=np.uint64, endpoint=False) | _U64(1)
-_B = _rng.integers(0, 2**64, PERMUTATIONS, dtype=np.uint64, endpoint=False)
+_A = _rng.integers(0, 2**32, PERMUTATIONS, dtype=np.uint32, endpoint=False) | np.uint32(1)
+_B = _rng.integers(0, 2**32, PERMUTATIONS, dtype=np.uint32, endpoint=False)
 _BAND_SEED = _rng.integers(0, 2**64, BANDS, dtype=np.uint64, endpoint=False)
-_MAX64 = np.iinfo(np.uint64).max
+_MAX32 = np.iinfo(np.uint32).max
 
 
 def signature_text(text: str) -> str:
@@ -111,11 +111,11 @@ def minhash_batch(texts: Sequence[str]) -> np.ndarray:
     for back in (1, 2):  # shingles straddling two texts
         cut = ends - back
         valid[cut[cut < len(packed)]] = False
-    hashes = _splitmix(packed[valid])
+    hashes = (_splitmix(packed[valid]) >> _U64(32)).astype(np.uint32)
     counts = lens - (SHINGLE - 1)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    out = np.full((n, PERMUTATIONS), _MAX64, dtype=np.uint64)
-    buf = np.empty((_CHUNK_ROWS, PERMUTATIONS), dtype=np.uint64)
+    out = np.full((n, PERMUTATIONS), _MAX32, dtype=np.uint32)
+    buf = np.empty((_CHUNK_ROWS, PERMUTATIONS), dtype=np.uint32)
     total = len(hashes)
     for c0 in range(0, total, _CHUNK_ROWS):
         c1 = min(c0 + _CHUNK_ROWS, total)
@@ -127,7 +127,7 @@ def minhash_batch(texts: Sequence[str]) -> np.ndarray:
         part += _B
         red = np.minimum.reduceat(part, local, axis=0)
         np.minimum(out[first:last], red, out=out[first:last])
-    return (out >> _U64(32)).astype(np.uint32)
+    return out
 
 
 def band_keys(sigs: np.ndarray) -> np.ndarray:
@@ -316,7 +316,8 @@ class DedupeIndex:
 
         next_rid = cur.execute("SELECT COALESCE(MAX(rid), 0) FROM posts").fetchone()[0] + 1
         rows: list[tuple] = []
-        lsh_rows: list[tuple[int, int]] = []
+        indexed: list[int] = []  # rows of ``keys`` whose band keys go into the index
+        indexed_rid: list[int] = []
         exact_rows: list[tuple[str, int]] = []
         long_root: list[str] = []
         k = 0
@@ -336,7 +337,8 @@ class DedupeIndex:
                 long_root.append(root)
                 rows.append((rid, pid, when, root, sigs[k].tobytes()))
                 if not same:  # an exact repost adds nothing the index does not already find
-                    lsh_rows.extend((key, rid) for key in keys[k].tolist())
+                    indexed.append(k)
+                    indexed_rid.append(rid)
                 k += 1
             else:  # short text: exact match only
                 if text:
@@ -349,8 +351,11 @@ class DedupeIndex:
                 rows.append((rid, pid, when, root, None))
             roots[pid] = root
         cur.executemany("INSERT INTO posts (rid, id, published, root, sig) VALUES (?, ?, ?, ?, ?)", rows)
-        lsh_rows.sort()  # in key order, the B-tree inserts touch each page once
-        cur.executemany("INSERT OR IGNORE INTO lsh (key, rid) VALUES (?, ?)", lsh_rows)
+        lsh_keys = keys[indexed].ravel()
+        lsh_rids = np.repeat(np.array(indexed_rid, dtype=np.int64), BANDS)
+        order = np.argsort(lsh_keys)  # in key order, the B-tree inserts touch each page once
+        cur.executemany("INSERT OR IGNORE INTO lsh (key, rid) VALUES (?, ?)",
+                        zip(lsh_keys[order].tolist(), lsh_rids[order].tolist()))
         cur.executemany("INSERT OR REPLACE INTO exact (text, rid) VALUES (?, ?)", exact_rows)
         return roots
 
