@@ -59,12 +59,12 @@ NOISE = [
 
 
 def recall(tmp_path, originals: list[str], copies: list[str]) -> float:
-    index = DedupeIndex(tmp_path / f"r{random.random()}.db")
+    index = DedupeIndex(tmp_path / "recall.db")
     first = [post(f"o{i}", t) for i, t in enumerate(originals)]
     index.assign(first)
     later = [post(f"c{i}", t, minutes=60 + i) for i, t in enumerate(copies)]
     index.assign(later)
-    return sum(c.dup_of == o.cluster for o, c in zip(first, later)) / len(later)
+    return sum(c.dup_of == o.cluster for o, c in zip(first, later, strict=True)) / len(later)
 
 
 def test_signature_drops_repost_noise():
@@ -76,7 +76,7 @@ def test_minhash_estimates_jaccard(corpus):
     texts = [t for t in rng.sample(corpus, 400) if len(signature_text(t)) >= 40][:150]
     edited = [edit(rng, t, 2) for t in texts]
     sigs = minhash_batch([signature_text(t) for t in texts + edited])
-    errors = [jaccard(sigs[i], sigs[len(texts) + i]) - true_jaccard(t, e) for i, (t, e) in enumerate(zip(texts, edited))]
+    errors = [jaccard(sigs[i], sigs[len(texts) + i]) - true_jaccard(t, e) for i, (t, e) in enumerate(zip(texts, edited, strict=True))]
     assert abs(sum(errors) / len(errors)) < 0.02  # unbiased
     assert max(map(abs, errors)) < 0.25  # 64 permutations: sd ≈ 0.05
     # a batch gives the same signatures as one text at a time (no shingles across texts)
