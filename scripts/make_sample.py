@@ -14,7 +14,8 @@ Reproducible (seeded): the same corpus and org file give the same sample. What i
   unpaid wages — many distinct authors over a few hours, plus a repost storm from one account that
   must count as one story.
 
-Usage: ``python scripts/make_sample.py [--out data/sample/posts.jsonl] [--seed 7]``
+Usage: ``python scripts/make_sample.py [--out data/sample/posts.jsonl] [--seed 7] [--writers A,B]``
+(the shipped sample was built from writers A and B, the corpus as it was when the sample was made)
 """
 
 from __future__ import annotations
@@ -45,12 +46,14 @@ URL = {"weibo": "https://m.weibo.cn/detail/{n}", "tieba": "https://tieba.baidu.c
 HOURS = [2, 1, 1, 0.5, 0.5, 1, 2, 5, 8, 7, 6, 6, 8, 7, 5, 5, 5, 6, 7, 8, 9, 10, 9, 5]
 
 
-def load_corpus(directory: Path) -> list[dict]:
+def load_corpus(directory: Path, writers: set[str]) -> list[dict]:
     rows: list[dict] = []
     for path in sorted(directory.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                rows.append(json.loads(line))
+                row = json.loads(line)
+                if row.get("writer") in writers:
+                    rows.append(row)
     return rows
 
 
@@ -164,8 +167,9 @@ def main() -> None:
     ap.add_argument("--org", type=Path, default=ROOT / "config" / "org.yaml")
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "sample" / "posts.jsonl")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--writers", default="A,B", help="corpus writers to draw from (comma-separated)")
     args = ap.parse_args()
-    corpus = load_corpus(args.corpus)
+    corpus = load_corpus(args.corpus, set(args.writers.split(",")))
     if not corpus:
         raise SystemExit(f"no corpus files in {args.corpus}")
     places, enterprises = load_places(args.org)
