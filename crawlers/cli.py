@@ -23,7 +23,7 @@ from rich.table import Table
 
 # pipeline.cli loads the other areas' commands only when its group runs, so importing its helpers
 # here keeps ``python -m crawlers crawl NAME`` (the scheduler's child process) light.
-from pipeline.cli import console, emit_json, err_console, get_context, parse_time_option  # noqa: E402
+from pipeline.cli import console, emit_json, err_console, get_context, parse_time_option
 from pipeline.config import ConfigError
 
 
