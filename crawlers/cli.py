@@ -16,52 +16,19 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+# pipeline.cli loads the other areas' commands only when its group runs, so importing its helpers
+# here keeps ``python -m crawlers crawl NAME`` (the scheduler's child process) light.
+from pipeline.cli import console, emit_json, err_console, get_context, parse_time_option
 from pipeline.config import ConfigError
-from pipeline.context import Context
-from pipeline.record import to_aware
-
-# These helpers follow pipeline.cli's conventions (root ``obj`` holds the global options, then the
-# Context) without importing pipeline.cli: that module imports every area's commands, which costs
-# seconds a scheduled ``python -m crawlers crawl NAME`` child process should not pay.
-console = Console()
-err_console = Console(stderr=True)
-
-
-def get_context(click_ctx: click.Context) -> Context:
-    root = click_ctx.find_root()
-    if isinstance(root.obj, Context):
-        return root.obj
-    opts = root.obj or {}
-    try:
-        ctx = Context.load(opts.get("config_dir"), opts.get("data_dir"))
-    except ConfigError as exc:
-        raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
-    root.obj = ctx
-    root.call_on_close(ctx.close)
-    return ctx
-
-
-def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def parse_since(value: str | None) -> datetime | None:
-    """``2026-11-20``, ``2026-11-20T08:00+08:00`` (naive = Asia/Shanghai) or ``7d``/``24h`` ago."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if text[-1:] in ("d", "h") and text[:-1].isdigit():
-            return datetime.now(timezone.utc) - timedelta(**{"days" if text[-1] == "d" else "hours": int(text[:-1])})
-        return to_aware(text)
-    except (ValueError, IndexError) as exc:
-        raise click.BadParameter(f"{value!r}: use ISO 8601 or a span like 7d / 24h", param_hint="--since") from exc
+    return parse_time_option(value, "--since")
 
 
 SUMMARY_ROWS = [("页面 pages", "pages"), ("条目 items", "items"), ("新增 new", "new"),
