@@ -164,20 +164,102 @@ def _chunks(items: Sequence, size: int = SQL_CHUNK) -> Iterable[Sequence]:
         yield items[i:i + size]
 
 
-def _join(keys: np.ndarray, other_keys: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (row of ``keys``, ``other`` value) pairs sharing at least one band key."""
-    order = np.argsort(other_keys, kind="stable")
-    sorted_keys, values = other_keys[order], other[order]
-    flat = keys.ravel()
-    left = np.searchsorted(sorted_keys, flat, side="left")
-    counts = np.searchsorted(sorted_keys, flat, side="right") - left
+def _pairs(needles: np.ndarray, owners: np.ndarray, sorted_keys: np.ndarray,
+           values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, ``values`` entry) for each of the sorted ``needles`` found in ``sorted_keys``."""
+    left = np.searchsorted(sorted_keys, needles, side="left")
+    counts = np.searchsorted(sorted_keys, needles, side="right") - left
     total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    rows = np.repeat(np.arange(len(keys)).repeat(keys.shape[1]), counts)
     at = np.repeat(left - (np.cumsum(counts) - counts), counts) + np.arange(total)
-    code = np.unique(rows * (int(other.max()) + 1) + values[at])
-    return code // (int(other.max()) + 1), code % (int(other.max()) + 1)
+    return np.repeat(owners, counts), values[at]
+
+
+def _grow(a: np.ndarray, n: int, cap: int) -> np.ndarray:
+    out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
+    out[:n] = a[:n]
+    return out
+
+
+class _Window:
+    """The indexed posts (those with a stored signature) published in ``[lo, hi]``, in memory:
+    rid, publication and signature in growing numpy arrays, and the LSH band index as a few
+    sorted (band key, row) runs — a new batch is a small run, merged into the one before it
+    while that one is not more than twice as large, so there are O(log n) runs and each entry
+    is merged O(log n) times."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.rid = np.zeros(0, dtype=np.int64)
+        self.when = np.zeros(0, dtype=np.int64)
+        self.sig = np.zeros((0, PERMUTATIONS), dtype=np.uint32)
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.lo: int | None = None  # published range held (None: nothing loaded yet)
+        self.hi: int | None = None
+        self.last_rid = 0  # every row up to this rid in [lo, hi] is held
+
+    def load(self, cur: sqlite3.Cursor, lo: int, hi: int, window_ms: int) -> None:
+        """Hold ``[lo, hi]``: read rows other writers added since the last batch, and the rows
+        of the part of the range not held yet; drop rows more than a window outside it."""
+        max_rid = cur.execute("SELECT COALESCE(MAX(rid), 0) FROM posts").fetchone()[0]
+        if self.lo is not None and (self.lo < lo - window_ms or self.hi > hi + window_ms):
+            self._keep(max(self.lo, lo), min(self.hi, hi))
+        found: list[tuple[int, int, bytes]] = []
+        select = "SELECT rid, published, sig FROM posts WHERE sig IS NOT NULL AND published BETWEEN ? AND ?"
+        if self.lo is None:
+            found += cur.execute(select, (lo, hi))
+            self.lo, self.hi = lo, hi
+        else:
+            if max_rid > self.last_rid:
+                found += cur.execute(select + " AND rid > ?", (self.lo, self.hi, self.last_rid))
+            if lo < self.lo:
+                found += cur.execute(select, (lo, self.lo - 1))
+            if hi > self.hi:
+                found += cur.execute(select, (self.hi + 1, hi))
+            self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
+        self.last_rid = max_rid
+        if found:
+            self.add(np.array([r[0] for r in found], dtype=np.int64), np.array([r[1] for r in found], dtype=np.int64),
+                     np.frombuffer(b"".join(r[2] for r in found), dtype=np.uint32).reshape(-1, PERMUTATIONS))
+
+    def add(self, rid: np.ndarray, when: np.ndarray, sig: np.ndarray) -> None:
+        m, n = len(rid), self.n
+        if n + m > len(self.rid):
+            cap = max(2 * len(self.rid), n + m, 1024)
+            self.rid, self.when, self.sig = (_grow(a, n, cap) for a in (self.rid, self.when, self.sig))
+        self.rid[n:n + m], self.when[n:n + m], self.sig[n:n + m] = rid, when, sig
+        self.n += m
+        keys = band_keys(sig).ravel()
+        order = np.argsort(keys)
+        run = keys[order], np.arange(n, n + m, dtype=np.int32).repeat(BANDS)[order]
+        while self.runs and len(self.runs[-1][0]) <= 2 * len(run[0]):
+            last = self.runs.pop()
+            at = np.searchsorted(last[0], run[0])
+            run = np.insert(last[0], at, run[0]), np.insert(last[1], at, run[1])
+        self.runs.append(run)
+
+    def _keep(self, lo: int, hi: int) -> None:
+        """Drop the rows published outside ``[lo, hi]``."""
+        if lo > hi:
+            self.__init__()
+            return
+        keep = (self.when[:self.n] >= lo) & (self.when[:self.n] <= hi)
+        renumber = (np.cumsum(keep) - 1).astype(np.int32)
+        self.rid, self.when, self.sig = self.rid[:self.n][keep], self.when[:self.n][keep], self.sig[:self.n][keep]
+        self.n = len(self.rid)
+        runs = [(k[keep[r]], renumber[r[keep[r]]]) for k, r in self.runs]
+        self.runs = [run for run in runs if len(run[0])]
+        self.lo, self.hi = lo, hi
+
+    def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (row of ``keys``, held row) pairs sharing at least one band key."""
+        if not self.n:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        flat = keys.ravel()
+        order = np.argsort(flat)  # sorted needles: the binary searches walk the runs in order
+        needles, owners = flat[order], order // keys.shape[1]
+        found = [_pairs(needles, owners, k, r) for k, r in self.runs]
+        code = np.unique(np.concatenate([j for j, _ in found]) * self.n + np.concatenate([c for _, c in found]))
+        return code // self.n, code % self.n
 
 
 def _self_join(keys: np.ndarray, first: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -207,8 +289,7 @@ class DedupeIndex:
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS posts (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
                                       published INTEGER NOT NULL, root TEXT NOT NULL, sig BLOB);
-    CREATE TABLE IF NOT EXISTS lsh (key INTEGER NOT NULL, rid INTEGER NOT NULL,
-                                    PRIMARY KEY (key, rid)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS posts_signed ON posts (published) WHERE sig IS NOT NULL;
     CREATE TABLE IF NOT EXISTS exact (text TEXT PRIMARY KEY, rid INTEGER NOT NULL);
     """
 
@@ -217,11 +298,12 @@ class DedupeIndex:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
-        self.db.execute("PRAGMA cache_size=-65536")  # 64 MB: the band index is written at random keys
+        self.db.execute("PRAGMA cache_size=-65536")  # 64 MB: the id index is written at random keys
         self._migrate()
         self.min_jaccard = min_jaccard
         self.min_chars = min_chars
         self.window_ms = int(window_days * 86400 * 1000)
+        self._window = _Window()  # loaded on first use
 
     def _migrate(self) -> None:
         """Create the schema; carry the decisions of a SimHash-era index over (without signatures,
@@ -234,6 +316,11 @@ class DedupeIndex:
                 db.execute("INSERT OR IGNORE INTO posts (id, published, root) SELECT id, published, root FROM sigs")
                 db.execute("DROP TABLE IF EXISTS bands")
                 db.execute("DROP TABLE sigs")
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'lsh'").fetchone():
+                # the band rows of an index that kept them on disk: a post without band rows (an
+                # exact repost) is no candidate, which a missing signature now says
+                db.execute("UPDATE posts SET sig = NULL WHERE sig IS NOT NULL AND rid NOT IN (SELECT rid FROM lsh)")
+                db.execute("DROP TABLE lsh")
             row = db.execute("SELECT value FROM meta WHERE key = 'scheme'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta (key, value) VALUES ('scheme', ?)", (SCHEME,))
@@ -253,11 +340,15 @@ class DedupeIndex:
         cur = self.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
-            roots = self._assign(cur, posts)
+            roots, signed = self._assign(cur, posts)
             cur.execute("COMMIT")
         except BaseException:
+            self._window = _Window()  # may hold rows that were rolled back: reload on next use
             cur.execute("ROLLBACK")
             raise
+        if signed is not None:
+            self._window.add(*signed)
+            self._window.last_rid = max(self._window.last_rid, int(signed[0].max(initial=0)))
         dups = 0
         for post in posts:
             root = roots[post.id]
@@ -265,7 +356,9 @@ class DedupeIndex:
             dups += post.dup_of is not None
         return dups
 
-    def _assign(self, cur: sqlite3.Cursor, posts: list[Post]) -> dict[str, str]:
+    def _assign(self, cur: sqlite3.Cursor, posts: list[Post]) -> tuple[dict[str, str], tuple | None]:
+        """The root of each post, and the (rids, publications, signatures) of the new indexed
+        posts to add to the window once committed."""
         roots: dict[str, str] = {}
         ids = list(dict.fromkeys(p.id for p in posts))
         for chunk in _chunks(ids):
@@ -278,7 +371,7 @@ class DedupeIndex:
                 seen.add(p.id)
                 new.append((int(p.published_at.timestamp() * 1000), p.id, signature_text(p.text)))
         if not new:
-            return roots
+            return roots, None
         new.sort()  # publication order: an original ingested with its reposts becomes the root
         w = self.window_ms
         lo, hi = new[0][0] - w, new[-1][0] + w
@@ -287,14 +380,6 @@ class DedupeIndex:
         keys = band_keys(sigs)
         n_long = len(long_at)
         when_long = np.fromiter((new[i][0] for i in long_at), dtype=np.int64, count=n_long)
-        # stored candidates (each once, however many keys it shares): publication, root, signature
-        info: dict[int, tuple[int, str, bytes]] = {}
-        for chunk in _chunks(np.unique(keys).tolist()):
-            for rid, when, root, sig in cur.execute(
-                    "SELECT rid, published, root, sig FROM posts WHERE rid IN"
-                    f" (SELECT rid FROM lsh WHERE key IN ({','.join('?' * len(chunk))}))"
-                    " AND published BETWEEN ? AND ?", (*chunk, lo, hi)):
-                info[rid] = (when, root, sig)
         short_texts = list({t for _, _, t in new if t and len(t) < self.min_chars})
         exact: dict[str, tuple[int, str, int]] = {}
         for chunk in _chunks(short_texts):
@@ -306,19 +391,21 @@ class DedupeIndex:
         # verify all candidate pairs at once: best[j] = (published, root) of the earliest match
         best: dict[int, tuple[int, str]] = {}
         identical: set[int] = set()  # posts whose signature equals a match's within half a window
-        if info:
-            c_when = np.fromiter((v[0] for v in info.values()), dtype=np.int64, count=len(info))
-            c_root = [v[1] for v in info.values()]
-            c_sig = np.frombuffer(b"".join(v[2] for v in info.values()), dtype=np.uint32).reshape(-1, PERMUTATIONS)
-            # which batch post each candidate pairs with: its band keys, recomputed from its signature
-            c_keys = band_keys(c_sig)
-            j, c = _join(keys, c_keys.ravel(), np.arange(len(c_sig)).repeat(BANDS))
-            j, c, same = self._verify(j, c, when_long, c_when, sigs, c_sig)
-            for jj, cc, eq in zip(j.tolist(), c.tolist(), same.tolist(), strict=True):
-                if jj not in best:  # pairs come earliest candidate first
-                    best[jj] = (int(c_when[cc]), c_root[cc])
-                    if eq and abs(c_when[cc] - when_long[jj]) <= w // 2:
-                        identical.add(jj)
+        win = self._window
+        win.load(cur, lo, hi, w)
+        j, c = win.candidates(keys)
+        j, c, same = self._verify(j, c, when_long, win.when, sigs, win.sig)
+        first = np.unique(j, return_index=True)[1]  # pairs come earliest candidate first
+        j, c, same = j[first], c[first], same[first]
+        match_rids = win.rid[c].tolist()
+        root_of: dict[int, str] = {}
+        for chunk in _chunks(match_rids):
+            root_of.update(cur.execute(
+                f"SELECT rid, root FROM posts WHERE rid IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        for jj, cc, rid, eq in zip(j.tolist(), c.tolist(), match_rids, same.tolist(), strict=True):
+            best[jj] = (int(win.when[cc]), root_of[rid])
+            if eq and abs(best[jj][0] - when_long[jj]) <= w // 2:
+                identical.add(jj)
         # matches within the batch: each post against earlier posts sharing a band key
         j, q = _self_join(keys)
         j, q, same = self._verify(j, q, when_long, when_long, sigs, sigs)
@@ -328,7 +415,7 @@ class DedupeIndex:
 
         next_rid = cur.execute("SELECT COALESCE(MAX(rid), 0) FROM posts").fetchone()[0] + 1
         rows: list[tuple] = []
-        indexed: list[int] = []  # rows of ``keys`` whose band keys go into the index
+        indexed: list[int] = []  # rows of ``sigs`` stored (and so found as candidates)
         indexed_rid: list[int] = []
         exact_rows: list[tuple[str, int]] = []
         long_root: list[str] = []
@@ -347,8 +434,9 @@ class DedupeIndex:
                 if match is not None:
                     root = match[1]
                 long_root.append(root)
-                rows.append((rid, pid, when, root, sigs[k].tobytes()))
-                if not same:  # an exact repost adds nothing the index does not already find
+                # an exact repost adds nothing the index does not already find: no signature
+                rows.append((rid, pid, when, root, None if same else sigs[k].tobytes()))
+                if not same:
                     indexed.append(k)
                     indexed_rid.append(rid)
                 k += 1
@@ -363,13 +451,8 @@ class DedupeIndex:
                 rows.append((rid, pid, when, root, None))
             roots[pid] = root
         cur.executemany("INSERT INTO posts (rid, id, published, root, sig) VALUES (?, ?, ?, ?, ?)", rows)
-        lsh_keys = keys[indexed].ravel()
-        lsh_rids = np.repeat(np.array(indexed_rid, dtype=np.int64), BANDS)
-        order = np.argsort(lsh_keys)  # in key order, the B-tree inserts touch each page once
-        cur.executemany("INSERT OR IGNORE INTO lsh (key, rid) VALUES (?, ?)",
-                        zip(lsh_keys[order].tolist(), lsh_rids[order].tolist(), strict=True))
         cur.executemany("INSERT OR REPLACE INTO exact (text, rid) VALUES (?, ?)", exact_rows)
-        return roots
+        return roots, (np.array(indexed_rid, dtype=np.int64), when_long[indexed], sigs[indexed])
 
     def _verify(self, j, c, when_j, when_c, sig_j, sig_c):
         """Keep pairs within the window whose estimated Jaccard reaches the threshold, sorted by
