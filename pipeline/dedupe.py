@@ -15,7 +15,7 @@ Method
        A whole batch is hashed in one vectorised numpy pass (``minimum.reduceat`` over the
        concatenated shingles).
     3. Candidates are found by **LSH banding**: the first 60 values are cut into 12 bands of 5
-       rows; each band is hashed (with its band index) into a 64-bit key stored in the index. Two
+       rows; each band is hashed (with its band index) into a 64-bit key in the index. Two
        posts with Jaccard J share at least one band key with probability 1 − (1 − J⁵)¹²:
 
        ==============  =====  =====  =====  =====  =====  =====
@@ -29,7 +29,7 @@ Method
        threshold, so the typical small edit (J ≥ 0.8) is a candidate 99% of the time; 8 × 8 would
        miss a quarter of one-character edits of short posts (J ≈ 0.8); 16 × 4 finds slightly more
        near the threshold but fetches ~9× more false candidates on templated text (every
-       candidate is a row read and checked) and writes a third more index rows.
+       candidate is checked) and holds a third more index entries.
     4. A candidate is a near-duplicate when its estimated Jaccard is ≥ ``dedupe.min_jaccard``
        (default 0.7) and it was published within ``dedupe.window_days``. What that means in
        edits: one changed character in a 30-character text gives J ≈ 0.81, a 2-character
@@ -51,19 +51,30 @@ permutations, and banding gives a tunable recall curve.
 
 Storage and cost: the index lives in ``dedupe.db`` in the data dir, independent of the post store,
 so both stores see the same decisions, and re-ingesting a post returns the decision made the
-first time. A batch costs a handful of SQL statements: one ``SELECT … WHERE id IN`` per 900
-ids for known posts, one candidate query per 900 band keys, one exact-text query per 900 short
-texts, and ``executemany`` inserts (one ``posts`` row, and 12 ``lsh`` rows unless the post is an
-exact copy of its match); candidate pairs are joined and verified in numpy, for stored
-candidates and for matches within the batch alike (a hot band key inside one batch — a repost
-storm — pairs each post with its group's 3 earliest posts and the one just before it, so the
-work stays linear).
+first time. On disk are only the ``posts`` rows (id, publication, root and the 256-byte
+signature — none for short texts and for exact reposts of their match, which add nothing the
+index does not already find) and the ``exact`` table of short texts; an index from before
+kept 12 band rows a post in an ``lsh`` table, which opening it folds into the signatures and
+drops. The LSH band index lives in memory (:class:`_Window`), built on first use from the
+stored signatures of the posts published within a window of the batch's time range (a partial
+index on ``published`` for signed rows makes that a range scan), extended when a batch falls
+outside the range held, and trimmed once it holds more than a window beyond it; at the start
+of each batch the rows another process added since (``rid`` above the last seen) are read in.
+A batch costs a handful of SQL statements: one ``SELECT … WHERE id IN`` per 900 ids for known
+posts, one exact-text query per 900 short texts, one root query for the matched candidates,
+and ``executemany`` inserts of the new rows; candidate pairs are joined and verified in
+numpy, for held candidates and for matches within the batch alike (a hot band key inside one
+batch — a repost storm — pairs each post with its group's 3 earliest posts and the one just
+before it, so the work stays linear).
+
+Memory: a post held costs its signature (256 B), rid and publication (16 B) and 12 band entries
+(key and row, 144 B) ≈ 0.42 KB, up to twice that while arrays grow or runs merge; with in-order
+ingestion about two windows of posts are held, so 10⁶ posts in the window ≈ 0.4–1 GB.
 
 Cost (dedupe alone over 10⁵ synthetic, templated posts from ``pipeline.synthetic`` in batches
-of 1000): ≈ 90 µs a post, of which about a fifth is writing the band rows to SQLite and a sixth the
-MinHash. Not done yet: band index entries older than the window are never pruned, and the band
-index could live in memory (rebuilt from stored signatures for the window) to drop the SQLite
-band rows, the largest remaining cost.
+of 1000): ≈ 45 µs a post (≈ 140 µs with the band rows in SQLite), of which the MinHash is about
+a quarter and the SQLite reads and writes of ``posts`` another. Not done yet: signatures of
+posts older than the window stay on disk (they are never read again; only their decisions are).
 """
 
 from __future__ import annotations
@@ -146,7 +157,7 @@ def minhash_batch(texts: Sequence[str]) -> np.ndarray:
 
 
 def band_keys(sigs: np.ndarray) -> np.ndarray:
-    """LSH band keys (n × 16, int64): each band's 4 values hashed together with its index."""
+    """LSH band keys (n × 12, int64): each band's 5 values hashed together with its index."""
     bands = sigs[:, :BANDS * ROWS].reshape(len(sigs), BANDS, ROWS).astype(np.uint64)
     key = np.broadcast_to(_BAND_SEED, (len(sigs), BANDS)).copy()
     for r in range(ROWS):

@@ -6,9 +6,10 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from pipeline.dedupe import DedupeIndex, jaccard, minhash_batch, signature_text
+from pipeline.dedupe import DedupeIndex, band_keys, jaccard, minhash_batch, signature_text
 from pipeline.record import Post
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -203,3 +204,43 @@ def test_simhash_era_index_keeps_its_decisions(tmp_path):
     index = DedupeIndex(path)
     again = post(2, OTHER)
     assert index.assign([again]) == 1 and again.dup_of == "weibo:1"
+
+
+def test_other_writers_and_moving_windows_are_seen(tmp_path):
+    a, b = DedupeIndex(tmp_path / "d.db", window_days=1), DedupeIndex(tmp_path / "d.db", window_days=1)
+    a.assign([post(1, OTHER)])  # a holds the window in memory now
+    b.assign([post(2, ORIGINAL, minutes=1)])  # another process adds a post
+    copy = post(3, "扩散！" + ORIGINAL, minutes=2)
+    assert a.assign([copy]) == 1 and copy.dup_of == "weibo:2"
+    # a batch ten days later moves the window away; an old batch afterwards finds its matches again
+    a.assign([post(4, "十天以后的另一件事情，和前面的帖子都没有关系，只是为了让窗口移动", minutes=10 * 24 * 60)])
+    late = post(5, ORIGINAL + "！！", minutes=30)
+    assert a.assign([late]) == 1 and late.dup_of == "weibo:2"
+    # a window held partly: the part before it is read when a batch needs it
+    day = 24 * 60
+    a.assign([post(6, OTHER + "，三天后又说了一遍还是没有发放", minutes=3 * day)])
+    a.assign([post(7, "五天以后的另一件事情，和前面的帖子都没有关系，只是为了让窗口移动", minutes=5 * day)])
+    again = post(8, "扩散！" + OTHER + "，三天后又说了一遍还是没有发放", minutes=3.5 * day)
+    assert a.assign([again]) == 1 and again.dup_of == "weibo:6"
+
+
+def test_index_with_band_rows_on_disk_is_migrated(tmp_path):
+    path = tmp_path / "d.db"
+    index = DedupeIndex(path)
+    index.assign([post(1, ORIGINAL)])
+    index.close()
+    # the band rows an earlier version kept: weibo:1 indexed, weibo:2 (an exact repost) not
+    db = sqlite3.connect(path)
+    sig = db.execute("SELECT sig FROM posts WHERE id = 'weibo:1'").fetchone()[0]
+    keys = band_keys(np.frombuffer(sig, dtype=np.uint32).reshape(1, -1))[0]
+    db.executescript("CREATE TABLE lsh (key INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID")
+    db.executemany("INSERT INTO lsh VALUES (?, 1)", [(int(k),) for k in keys])
+    db.execute("INSERT INTO posts VALUES (2, 'weibo:2', 0, 'weibo:1', ?)", (sig,))
+    db.commit()
+    db.close()
+    index = DedupeIndex(path)
+    copy = post(3, "扩散！" + ORIGINAL, minutes=5)
+    assert index.assign([copy]) == 1 and copy.dup_of == "weibo:1"
+    tables = {r[0] for r in index.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "lsh" not in tables
+    assert index.db.execute("SELECT sig FROM posts WHERE id = 'weibo:2'").fetchone()[0] is None
