@@ -461,7 +461,10 @@ class DedupeIndex:
                         exact_rows.append((text, rid))
                 rows.append((rid, pid, when, root, None))
             roots[pid] = root
-        cur.executemany("INSERT INTO posts (rid, id, published, root, sig) VALUES (?, ?, ?, ?, ?)", rows)
+        # multi-row statements: one SQLite step (and one release of the GIL) per 180 rows, not per row
+        for chunk in _chunks(rows, SQL_CHUNK // 5):
+            cur.execute("INSERT INTO posts (rid, id, published, root, sig) VALUES"
+                        + ",".join(["(?, ?, ?, ?, ?)"] * len(chunk)), [v for row in chunk for v in row])
         cur.executemany("INSERT OR REPLACE INTO exact (text, rid) VALUES (?, ?)", exact_rows)
         return roots, (np.array(indexed_rid, dtype=np.int64), when_long[indexed], sigs[indexed])
 
