@@ -62,19 +62,22 @@ outside the range held, and trimmed once it holds more than a window beyond it; 
 of each batch the rows another process added since (``rid`` above the last seen) are read in.
 A batch costs a handful of SQL statements: one ``SELECT … WHERE id IN`` per 900 ids for known
 posts, one exact-text query per 900 short texts, one root query for the matched candidates,
-and ``executemany`` inserts of the new rows; candidate pairs are joined and verified in
-numpy, for held candidates and for matches within the batch alike (a hot band key inside one
-batch — a repost storm — pairs each post with its group's 3 earliest posts and the one just
-before it, so the work stays linear).
+and multi-row inserts of the new rows (180 a statement: one SQLite step, so one release of
+the GIL — which a busy store-writer thread takes each time — instead of one a row); candidate
+pairs are joined and verified in numpy, for held candidates and for matches within the batch
+alike (a hot band key inside one batch — a repost storm — pairs each post with its group's 3
+earliest posts and the one just before it, so the work stays linear).
 
 Memory: a post held costs its signature (256 B), rid and publication (16 B) and 12 band entries
-(key and row, 144 B) ≈ 0.42 KB, up to twice that while arrays grow or runs merge; with in-order
-ingestion about two windows of posts are held, so 10⁶ posts in the window ≈ 0.4–1 GB.
+(key and row, 144 B) ≈ 0.42 KB (≈ 0.5 KB measured with the arrays' growth room, up to twice
+that while a large run merges); with in-order ingestion one to two windows of posts are held,
+so 10⁶ posts in the window ≈ 0.4–1 GB.
 
-Cost (dedupe alone over 10⁵ synthetic, templated posts from ``pipeline.synthetic`` in batches
-of 1000): ≈ 45 µs a post (≈ 140 µs with the band rows in SQLite), of which the MinHash is about
-a quarter and the SQLite reads and writes of ``posts`` another. Not done yet: signatures of
-posts older than the window stay on disk (they are never read again; only their decisions are).
+Cost (dedupe alone, ``DedupeIndex.assign`` over 10⁵ synthetic, templated posts from
+``pipeline.synthetic`` in batches of 1000): ≈ 40 µs a post (≈ 140 µs when the band rows were
+in SQLite), about a quarter of it the MinHash; a cold start reads 10⁵ held signatures in
+≈ 0.4 s. Not done yet: signatures of posts older than the window stay on disk (never read
+again; only their decisions are).
 """
 
 from __future__ import annotations
