@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import TYPE_CHECKING
 
 from alerts.channels.base import Channel, DeliveryError
+from pipeline.smtp import open_smtp
 
 if TYPE_CHECKING:
     from alerts.models import OutboxMessage
@@ -33,15 +33,7 @@ class EmailChannel(Channel):
         cfg = self.settings.notify.smtp
         mail = self.build(message)
         try:
-            if cfg.ssl:
-                server = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=self.timeout, context=ssl.create_default_context())
-            else:
-                server = smtplib.SMTP(cfg.host, cfg.port, timeout=self.timeout)
-            with server:
-                if cfg.starttls and not cfg.ssl:
-                    server.starttls(context=ssl.create_default_context())
-                if cfg.username:
-                    server.login(cfg.username, cfg.password or "")
+            with open_smtp(cfg, self.timeout) as server:
                 server.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, select_autoescape
+
+from pipeline.smtp import open_smtp
 
 if TYPE_CHECKING:
     from pipeline.config import SmtpSettings
@@ -49,16 +50,7 @@ def compose(sender: str, recipients: list[str], subject: str, data: dict[str, An
 def send(smtp: SmtpSettings, msg: EmailMessage) -> None:
     where = f"SMTP {smtp.host}:{smtp.port}"
     try:
-        if smtp.ssl:
-            server = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
-                                      context=ssl.create_default_context())
-        else:
-            server = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-        with server:
-            if smtp.starttls and not smtp.ssl:
-                server.starttls(context=ssl.create_default_context())
-            if smtp.username:
-                server.login(smtp.username, smtp.password or "")
+        with open_smtp(smtp) as server:
             refused = server.send_message(msg)
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"{where}: {exc}") from exc
