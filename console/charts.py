@@ -13,6 +13,13 @@ from html import escape
 PALETTE = ("#c0392b", "#2c6fbb", "#e67e22", "#27ae60", "#8e44ad", "#16a085", "#7f8c8d")
 
 
+
+def _empty_chart(width: int, height: int, label: str, text_y: float | None = None) -> str:
+    """The placeholder drawn where a chart has no data (``label`` is already escaped)."""
+    y = height / 2 if text_y is None else text_y
+    return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
+            f'<text x="{width / 2}" y="{y}" text-anchor="middle" class="empty">暂无数据</text></svg>')
+
 def nice_scale(vmax: float, ticks: int = 4) -> tuple[float, float]:
     """(axis maximum, tick step) with steps of 1, 2 or 5 × 10^k and about ``ticks`` intervals."""
     if vmax <= 0:
@@ -68,8 +75,7 @@ def line_chart(times: list[datetime], series: list[tuple[str, list[float]]], *, 
     n = len(times)
     label = escape(title)
     if n == 0:
-        return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
-                f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" class="empty">暂无数据</text></svg>')
+        return _empty_chart(width, height, label)
     vmax = max([v for _, vals in series for v in vals if v is not None] + [0])
     if percent:
         ymax, ystep = nice_scale(vmax * 100 if vmax > 0 else 100)
@@ -139,8 +145,7 @@ def bar_list(items: list[tuple[str, float, float]], *, title: str, width: int = 
     row, label_w, right = 26, 120, 84
     height = max(row * len(items) + 8, 40)
     if not items:
-        return (f'<svg class="chart" viewBox="0 0 {width} 40" role="img" aria-label="{label}">'
-                f'<text x="{width / 2}" y="24" text-anchor="middle" class="empty">暂无数据</text></svg>')
+        return _empty_chart(width, 40, label, text_y=24)
     vmax = max(t for _, t, _ in items) or 1
     w = width - label_w - right
     parts = [f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">',
@@ -170,8 +175,7 @@ def column_chart(times: list[datetime], totals: list[float], parts: list[float],
     n = len(times)
     label = escape(title)
     if n == 0:
-        return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
-                f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" class="empty">暂无数据</text></svg>')
+        return _empty_chart(width, height, label)
     ymax, ystep = nice_scale(max(totals + [0]))
     slot = w / n
     bar = max(slot * 0.8, 1.0)
