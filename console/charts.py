@@ -13,7 +13,6 @@ from html import escape
 PALETTE = ("#c0392b", "#2c6fbb", "#e67e22", "#27ae60", "#8e44ad", "#16a085", "#7f8c8d")
 
 
-
 def _empty_chart(width: int, height: int, label: str, text_y: float | None = None) -> str:
     """The placeholder drawn where a chart has no data (``label`` is already escaped)."""
     y = height / 2 if text_y is None else text_y
