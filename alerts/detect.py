@@ -73,15 +73,16 @@ from typing import TYPE_CHECKING, Any
 
 from scipy.stats import nbinom, poisson
 
-from alerts.models import utc
-from alerts.org import OrgTree, load_org
-from alerts.rules import AlertsConfig, Detection, load_alerts_config
-from alerts.state import ApplyResult, Finding, StateStore
-from pipeline.record import Post
-from pipeline.store.base import AggRow, PostFilter, PostStore
+from yuqing.alerts.models import utc
+from yuqing.alerts.rules import AlertsConfig, Detection, load_alerts_config
+from yuqing.alerts.state import ApplyResult, Finding, StateStore
+from yuqing.pipeline.core.org import OrgTree, load_org
+from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import AggRow, PostFilter, PostStore
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 NEGATIVE = ("negative",)
 OTHER_TOPIC = "other"
@@ -409,7 +410,7 @@ def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: da
 def topic_names(ctx: Context) -> dict[str, str]:
     """Taxonomy id → Chinese name (labels only: missing or broken taxonomy gives ids)."""
     try:
-        from classifiers.taxonomy import load_taxonomy
+        from yuqing.pipeline.core.taxonomy import load_taxonomy
 
         return {t.id: t.name for t in load_taxonomy(ctx).topics}
     except Exception:  # noqa: BLE001 - the taxonomy module may be absent on this branch; fall back to the file
@@ -427,7 +428,7 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
     """Detect as of ``at``, apply findings to incidents, escalate overdue ones, index incidents."""
     started = time.perf_counter()
     t_started = datetime.now(UTC)
-    store = store or ctx.store()
+    store = store or open_store(ctx)
     org, cfg = load_org(ctx), load_alerts_config(ctx)
     names = topic_names(ctx)
     report = EvaluationReport(at=at.isoformat(), store=store.name, dry_run=dry_run)
@@ -477,7 +478,7 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
     report.timings["state"] = round(time.perf_counter() - t0, 3)
 
     if store.name == "elasticsearch":
-        from alerts.index import sync_incidents
+        from yuqing.alerts.index import sync_incidents
 
         t0 = time.perf_counter()
         touched = set(report.opened) | set(report.updated) | set(report.reopened) | set(report.escalated)

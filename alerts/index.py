@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from alerts.models import Incident, utc
+from yuqing.alerts.models import Incident, utc
 
 if TYPE_CHECKING:
-    from alerts.state import StateStore
-    from pipeline.context import Context
+    from yuqing.alerts.state import StateStore
+    from yuqing.pipeline.core.context import Context
 
 log = logging.getLogger("yuqing.alerts.index")
 

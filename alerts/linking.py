@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 
 import ahocorasick
 
-from alerts.org import OrgTree, load_org, normalize_term
-from pipeline.record import Post
+from yuqing.pipeline.core.org import OrgTree, load_org, normalize_term
+from yuqing.pipeline.core.record import Post
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 KIND_WEIGHT = {"name": 0.95, "alias": 0.85, "landmark": 0.7, "shared": 0.7}
 KIND_NAMES = {"name": "名称", "alias": "别名", "landmark": "地标", "shared": "共用地名"}

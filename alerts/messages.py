@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from alerts.models import SEVERITY_NAMES, iso
+from yuqing.alerts.models import iso
+from yuqing.pipeline.core.names import SEVERITY_NAMES
 
 if TYPE_CHECKING:
-    from alerts.models import Incident
-    from alerts.org import Unit
+    from yuqing.alerts.models import Incident
+    from yuqing.pipeline.core.org import Unit
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -24,12 +24,11 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pipeline.statedb import Base
+from yuqing.pipeline.core.names import SEVERITY_NAMES, STATUS_NAMES
+from yuqing.pipeline.core.statedb import Base
 
 STATUSES = ("open", "acknowledged", "resolved")
 SEVERITIES = ("low", "medium", "high", "critical")
-SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "紧急"}
-STATUS_NAMES = {"open": "待确认", "acknowledged": "已确认", "resolved": "已处置"}
 EVENT_NAMES = {
     "opened": "立案", "updated": "新进展", "notified": "已通知", "escalated": "升级",
     "acknowledged": "确认", "resolved": "处置完毕", "reopened": "重新打开", "note": "备注",

@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 
-from alerts.channels import DeliveryError, channel_for
-from alerts.channels.base import Channel
-from alerts.models import IncidentEvent, OutboxMessage, utc
-from alerts.rules import load_alerts_config
-from alerts.state import StateStore
+from yuqing.alerts.channels import DeliveryError, channel_for
+from yuqing.alerts.channels.base import Channel
+from yuqing.alerts.models import IncidentEvent, OutboxMessage, utc
+from yuqing.alerts.rules import load_alerts_config
+from yuqing.alerts.state import StateStore
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 log = logging.getLogger("yuqing.alerts.outbox")
 

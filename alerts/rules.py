@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.config import ConfigError, load_yaml_model
-from pipeline.store.base import parse_interval
+from yuqing.pipeline.core.config import ConfigError, load_yaml_model
+from yuqing.pipeline.store.base import parse_interval
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 ALERTS_FILE = "alerts.yaml"
 Severity = Literal["low", "medium", "high", "critical"]

@@ -15,8 +15,8 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from alerts.org import OrgTree
-from pipeline.record import Author, Metrics, Post, Sentiment
+from yuqing.pipeline.core.org import OrgTree
+from yuqing.pipeline.core.record import Author, Metrics, Post, Sentiment
 
 TOPIC_PHRASES = {
     "wage_arrears": ["拖欠工资三个月了", "老板一直不发工资", "讨薪无门", "工钱结不到", "包工头跑路了工资没着落"],

@@ -33,14 +33,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.messages import Notice, render_notice
-from alerts.models import EvaluationRun, Incident, IncidentEvent, OutboxMessage, utc
-from alerts.org import OrgTree, load_org
-from alerts.rules import AlertsConfig, load_alerts_config
-from pipeline.statedb import create_all, engine_for, session_factory
+from yuqing.alerts.messages import Notice, render_notice
+from yuqing.alerts.models import EvaluationRun, Incident, IncidentEvent, OutboxMessage, utc
+from yuqing.alerts.rules import AlertsConfig, load_alerts_config
+from yuqing.pipeline.core.names import SEVERITY_NAMES
+from yuqing.pipeline.core.org import OrgTree, load_org
+from yuqing.pipeline.core.statedb import create_all, engine_for, session_factory
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
@@ -93,7 +94,7 @@ class StateStore:
         self.cfg = cfg or load_alerts_config(ctx)
         self.engine = engine_for(ctx)
         if ctx.state_url not in _ready:
-            import alerts.models  # noqa: F401 - registers the tables
+            import yuqing.alerts.models  # noqa: F401 - registers the tables
 
             create_all(self.engine)
             _ready.add(ctx.state_url)
@@ -486,7 +487,6 @@ def _who(by: str | None) -> str:
 
 
 def _sev(severity: str) -> str:
-    from alerts.models import SEVERITY_NAMES
 
     return SEVERITY_NAMES.get(severity, severity)
 

@@ -23,13 +23,14 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from yuqing.alerts import state as alert_state
+from yuqing.alerts.detect import run_evaluation
+from yuqing.alerts.simulate import Simulator
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.store import open_store
 
-from alerts.detect import run_evaluation  # noqa: E402
-from alerts.org import load_org  # noqa: E402
-from alerts.simulate import Simulator  # noqa: E402
-from pipeline.context import Context  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 AT = datetime.fromisoformat("2026-11-20T14:00:00+08:00")
 WEEKS = 5
@@ -44,7 +45,7 @@ def context(store: str, data_dir: Path, es_url: str) -> Context:
 
 
 def load(ctx: Context, n_posts: int, batch: int = 5000) -> float:
-    store = ctx.store()
+    store = open_store(ctx)
     org = load_org(ctx)
     sim = Simulator(org, ctx.tz, seed=2026)
     hours = WEEKS * 7 * 24
@@ -77,8 +78,8 @@ def top_up(ctx: Context, missing: int) -> None:
         posts.append(post)
         if len(posts) >= missing:
             break
-    ctx.store().upsert_many(posts)
-    ctx.store().refresh()
+    open_store(ctx).upsert_many(posts)
+    open_store(ctx).refresh()
 
 
 def analyze_sqlite(ctx: Context) -> None:
@@ -94,7 +95,7 @@ def analyze_sqlite(ctx: Context) -> None:
 def bench_store(store_name: str, args) -> dict:
     ctx = context(store_name, args.data_dir, args.es_url)
     try:
-        store = ctx.store()
+        store = open_store(ctx)
         have = store.count()
         load_s = None
         if abs(have - args.posts) > args.posts * 0.02:
@@ -108,10 +109,10 @@ def bench_store(store_name: str, args) -> dict:
                 httpx.delete(f"{args.es_url}/{ES_PREFIX}-*", params={"expand_wildcards": "all"}, timeout=120)
             ctx = context(store_name, args.data_dir, args.es_url)
             load_s = load(ctx, args.posts)
-            have = ctx.store().count()
+            have = open_store(ctx).count()
         if have < args.posts:
             top_up(ctx, args.posts - have)
-            have = ctx.store().count()
+            have = open_store(ctx).count()
         if store_name == "sqlite" and args.analyze:
             ctx.close()
             analyze_sqlite(ctx)
@@ -122,12 +123,11 @@ def bench_store(store_name: str, args) -> dict:
             if state.exists():          # every run starts from an empty incident table
                 ctx.close()
                 os.remove(state)
-                from pipeline.statedb import _engines
+                from yuqing.pipeline.core.statedb import _engines
 
                 _engines.pop(ctx.state_url, None)
-                import alerts.state
 
-                alerts.state._ready.discard(ctx.state_url)
+                alert_state._ready.discard(ctx.state_url)
             t = time.perf_counter()
             # a new evaluation time each run, as in service: Elasticsearch's request cache cannot answer
             report = run_evaluation(ctx, AT + timedelta(minutes=7 * i))

@@ -16,20 +16,19 @@ import argparse
 import resource
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from yuqing.alerts.simulate import Simulator
+from yuqing.pipeline.briefing import build as build_mod
+from yuqing.pipeline.briefing.period import parse_week
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.store import open_store
 
-from alerts.org import load_org  # noqa: E402
-from alerts.simulate import Simulator  # noqa: E402
-from pipeline.briefing import build as build_mod  # noqa: E402
-from pipeline.briefing.period import parse_week  # noqa: E402
-from pipeline.context import Context  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 WEEK = "2026-W47"
 
@@ -41,7 +40,7 @@ def load(ctx: Context, n_posts: int) -> float:
     start = period.start - timedelta(days=7)
     hours = 14 * 24
     t0 = time.perf_counter()
-    store = ctx.store()
+    store = open_store(ctx)
     buf = []
     for post in sim.background(start, period.end, per_hour=n_posts / hours, enrich=True):
         buf.append(post)
@@ -74,7 +73,7 @@ def main() -> None:
 
             httpx.delete(f"{args.es_url}/yqbench-briefing-*", params={"expand_wildcards": "all"}, timeout=60)
         seconds = load(ctx, args.posts)
-        total = ctx.store().count()
+        total = open_store(ctx).count()
         print(f"store={args.store} posts={total} load_seconds={seconds:.1f}")
         period = parse_week(WEEK, ctx.tz)
         collect_times, render_times = [], []

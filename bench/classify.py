@@ -23,14 +23,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import logging  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import argparse
+import logging
+import tempfile
+import time
+from pathlib import Path
 
 
 def timed(fn, *args):
@@ -51,9 +48,9 @@ def main() -> None:
 
     import jieba
 
-    from classifiers.corpus import read_labelled
-    from classifiers.store import load_model, save_model, train
-    from classifiers.tokenizer import engine, normalize_text, reference_engine
+    from yuqing.classifiers.corpus import read_labelled
+    from yuqing.classifiers.store import load_model, save_model, train
+    from yuqing.pipeline.core.tokenizer import engine, normalize_text, reference_engine
 
     jieba.setLogLevel(logging.WARNING)
     examples, _ = read_labelled()

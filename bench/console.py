@@ -19,17 +19,16 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from yuqing.alerts.state import Finding, StateStore
+from yuqing.console.accounts import add_user
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.store import open_store
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-
-from webconsole.conftest import LiveServer, login_client  # noqa: E402
-
-from alerts.org import load_org  # noqa: E402
-from alerts.state import Finding, StateStore  # noqa: E402
-from console.accounts import add_user  # noqa: E402
-from pipeline.context import Context  # noqa: E402
-from pipeline.record import Post  # noqa: E402
+from webconsole.conftest import LiveServer, login_client  # noqa: E402 (the tests' live server)
 
 TOPICS = ["wage_arrears", "social_security", "layoffs", "overtime", "safety", "contracts"]
 PASSWORD = "Bench-Pass-2026"
@@ -51,7 +50,7 @@ def build(ctx: Context, n_posts: int, n_incidents: int, now: datetime) -> None:
             "published_at": (now - timedelta(minutes=rng.randrange(30 * 24 * 60))).isoformat(),
             "topics": [rng.choice(TOPICS)], "sentiment": {"label": sentiment},
             "org_units": [unit], "org_path": org.path(unit)}))
-    store = ctx.store()
+    store = open_store(ctx)
     for k in range(0, len(posts), 2000):
         store.upsert_many(posts[k:k + 2000])
     store.refresh()

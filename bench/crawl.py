@@ -20,13 +20,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
 SHARED = ROOT.parent / "shared" / "fixtures" / "real"
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "crawlers"))
 
 
 def bench_parsers(repeat: int = 20) -> None:
-    from crawlers.parsers import discuz, feeds, tieba, wechat, weibo
+    from yuqing.crawlers.parsers import discuz, feeds, tieba, wechat, weibo
 
     now = datetime(2026, 11, 26, 4, tzinfo=timezone.utc)
     cases = [
@@ -63,7 +63,7 @@ def bench_parsers(repeat: int = 20) -> None:
 def bench_crawl(pages: int, per_page: int) -> None:
     from conftest import FAST, ReplayServer, write_sources
 
-    from crawlers.parsers.weibo import search_container
+    from yuqing.crawlers.parsers.weibo import search_container
 
     server = ReplayServer().start()
     kw = "基准"

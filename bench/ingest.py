@@ -14,23 +14,22 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from yuqing.pipeline.core import textindex
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.record import read_jsonl_path
+from yuqing.pipeline.dedupe import DedupeStage
+from yuqing.pipeline.ingest import Ingestor
+from yuqing.pipeline.normalise import NormaliseStage
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.synthetic import generate_posts
 
-from pipeline import textindex  # noqa: E402
-from pipeline.context import Context  # noqa: E402
-from pipeline.dedupe import DedupeStage  # noqa: E402
-from pipeline.ingest import Ingestor  # noqa: E402
-from pipeline.normalise import NormaliseStage  # noqa: E402
-from pipeline.record import read_jsonl_path  # noqa: E402
-from pipeline.synthetic import generate_posts  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TIMES: dict[str, float] = defaultdict(float)
 
@@ -70,8 +69,8 @@ def timed_records(path):
 
 def patch_segmentation():
     """Count the time of index_text inside the stores (it runs as part of upsert_many)."""
-    import pipeline.store.elastic as elastic
-    import pipeline.store.sqlite as sqlite
+    import yuqing.pipeline.store.elastic as elastic
+    import yuqing.pipeline.store.sqlite as sqlite
 
     timed = Timed("segmentation", textindex.index_text)
     elastic.index_text = timed
@@ -88,7 +87,7 @@ def es_process_cpu(store) -> float | None:
 
 def run(label: str, ctx: Context, path: Path, n: int, dedupe: bool) -> dict:
     TIMES.clear()
-    store = ctx.store()
+    store = open_store(ctx)
     if hasattr(store, "setup"):
         store.setup()
     stages = [TimedStage(NormaliseStage(ctx.settings.ingest.max_content_chars))]
@@ -165,7 +164,7 @@ def main() -> None:
                 res = run(name, ctx, path, args.n, not args.no_dedupe)
             finally:
                 if name == "elasticsearch" and not args.keep:
-                    es = ctx.store().es
+                    es = open_store(ctx).es
                     es.indices.delete(index=f"{prefix}-posts-*", ignore_unavailable=True, allow_no_indices=True)
                     es.indices.delete_index_template(name=f"{prefix}-posts")
                 ctx.close()

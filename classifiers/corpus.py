@@ -18,10 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classifiers.taxonomy import Taxonomy, load_taxonomy
-from pipeline.record import SENTIMENTS
+from yuqing.pipeline.core.record import SENTIMENTS
+from yuqing.pipeline.core.resources import shipped
+from yuqing.pipeline.core.taxonomy import Taxonomy, load_taxonomy
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "corpus"
+CORPUS_DIR = shipped("data", "corpus")
 
 
 class CorpusError(ValueError):
@@ -73,7 +74,7 @@ MODEL_VERSION = "2"
 def data_version(files: Iterable[Path], taxonomy: Taxonomy | None = None) -> str:
     """sha256 over the training files' names and bytes, the tokeniser dictionaries, the taxonomy
     keywords (they are features) and :data:`MODEL_VERSION`."""
-    from classifiers.tokenizer import SENTIMENT_LEXICON, STOP_WORDS, USER_DICT
+    from yuqing.pipeline.core.tokenizer import SENTIMENT_LEXICON, STOP_WORDS, USER_DICT
 
     taxonomy = taxonomy or load_taxonomy()
     h = hashlib.sha256(MODEL_VERSION.encode())

@@ -23,10 +23,10 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, KFold
 
-from classifiers.corpus import Example
-from classifiers.features import Prepare
-from classifiers.model import SENTIMENT_LABELS, Model, Prediction, binarize, fit_model
-from classifiers.taxonomy import TOPIC_IDS
+from yuqing.classifiers.corpus import Example
+from yuqing.classifiers.features import Prepare
+from yuqing.classifiers.model import SENTIMENT_LABELS, Model, Prediction, binarize, fit_model
+from yuqing.pipeline.core.taxonomy import TOPIC_IDS
 
 
 def _r(x: float) -> float:

@@ -1,8 +1,8 @@
 """Held-out evaluation and feature experiments (the numbers in ``classifiers/README.md``).
 
-    python -m classifiers.experiments holdout            # A→B, B→A, leave-one-style-out, random 5-fold
-    python -m classifiers.experiments variants           # feature/parameter variants, cross-writer
-    python -m classifiers.experiments transfer           # real datasets (evaluation only)
+    python -m yuqing.classifiers.experiments holdout            # A→B, B→A, leave-one-style-out, random 5-fold
+    python -m yuqing.classifiers.experiments variants           # feature/parameter variants, cross-writer
+    python -m yuqing.classifiers.experiments transfer           # real datasets (evaluation only)
 
 Holdouts never mix a writer's or a style's posts into both sides: "A→B" trains on everything
 writer A wrote (Weibo, Tieba) and tests on writer B's posts (forum, WeChat, news), and the reverse.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import sys
 import time
@@ -27,14 +28,17 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.corpus import Example, read_labelled
-from classifiers.evaluate import cross_validate, fit_examples, score
+from yuqing.classifiers.corpus import Example, read_labelled
+from yuqing.classifiers.evaluate import cross_validate, fit_examples, score
 
 
 def _find_shared() -> Path:
-    """``shared/fixtures/real/datasets`` beside the project (or beside a parent, for worktrees)."""
-    here = Path(__file__).resolve().parent.parent
-    for parent in here.parents:
+    """``shared/fixtures/real/datasets`` beside the working directory's project (or a parent's, for
+    worktrees); ``$YUQING_SHARED`` names the ``shared`` folder explicitly."""
+    if os.environ.get("YUQING_SHARED"):
+        return Path(os.environ["YUQING_SHARED"]) / "fixtures" / "real" / "datasets"
+    here = Path.cwd().resolve()
+    for parent in (here, *here.parents):
         cand = parent / "shared" / "fixtures" / "real" / "datasets"
         if cand.is_dir():
             return cand
@@ -54,7 +58,7 @@ def _row(name: str, rep: dict, secs: float | None = None) -> str:
 
 def _resolve(params: dict) -> dict:
     if params.get("keywords") == "taxonomy":
-        from classifiers.taxonomy import load_taxonomy
+        from yuqing.pipeline.core.taxonomy import load_taxonomy
 
         params = {**params, "keywords": {t.id: list(t.keywords) for t in load_taxonomy().topics}}
     return params

@@ -29,7 +29,14 @@ from operator import add
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from classifiers.tokenizer import KEPT_PUNCT, MENTION_TOKEN, URL_TOKEN, analyze, sentiment_lexicon, stop_words
+from yuqing.pipeline.core.tokenizer import (
+    KEPT_PUNCT,
+    MENTION_TOKEN,
+    URL_TOKEN,
+    analyze,
+    sentiment_lexicon,
+    stop_words,
+)
 
 #: the longest text considered; longer input is cut (a 1 MB paste classifies by its first part)
 DEFAULT_MAX_CHARS = 20_000
@@ -183,7 +190,7 @@ def _automaton(keywords: dict[str, list[str]]):
     if auto is None:
         import ahocorasick
 
-        from classifiers.tokenizer import normalize_text
+        from yuqing.pipeline.core.tokenizer import normalize_text
 
         auto = ahocorasick.Automaton()
         found: dict[str, set[str]] = {}

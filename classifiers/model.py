@@ -30,8 +30,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from classifiers.features import CharAnalyzer, CueAnalyzer, Doc, KeywordAnalyzer, Prepare, WordAnalyzer
-from classifiers.taxonomy import TOPIC_IDS
+from yuqing.classifiers.features import CharAnalyzer, CueAnalyzer, Doc, KeywordAnalyzer, Prepare, WordAnalyzer
+from yuqing.pipeline.core.taxonomy import TOPIC_IDS
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.record import Post, Sentiment
+from yuqing.pipeline.core.record import Post, Sentiment
 
 if TYPE_CHECKING:
-    from classifiers.model import Model
-    from pipeline.context import Context
+    from yuqing.classifiers.model import Model
+    from yuqing.pipeline.core.context import Context
 
 
 class ClassifyStage:
@@ -28,7 +28,7 @@ class ClassifyStage:
     @property
     def model(self) -> Model:
         if self._model is None:
-            from classifiers.store import get_model
+            from yuqing.classifiers.store import get_model
 
             self._model = get_model(self.ctx)
         return self._model

@@ -28,25 +28,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from classifiers.corpus import corpus_files, data_version, read_labelled
-from classifiers.evaluate import cross_validate, fit_examples, score
-from classifiers.model import Model
-from classifiers.taxonomy import load_taxonomy
+from yuqing.classifiers.corpus import corpus_files, data_version, read_labelled
+from yuqing.classifiers.evaluate import cross_validate, fit_examples, score
+from yuqing.classifiers.model import Model
+from yuqing.pipeline.core.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 log = logging.getLogger(__name__)
 
 #: our own classes a saved pipeline may contain (everything else must be trusted by skops itself)
 TRUSTED_TYPES = [
-    "classifiers.features.Prepare",
-    "classifiers.features.WordAnalyzer",
-    "classifiers.features.CharAnalyzer",
-    "classifiers.features.CueAnalyzer",
-    "classifiers.features.KeywordAnalyzer",
-    "classifiers.model.ThresholdedOneVsRest",
-    "classifiers.model.CompactTfidfVectorizer",
+    "yuqing.classifiers.features.Prepare",
+    "yuqing.classifiers.features.WordAnalyzer",
+    "yuqing.classifiers.features.CharAnalyzer",
+    "yuqing.classifiers.features.CueAnalyzer",
+    "yuqing.classifiers.features.KeywordAnalyzer",
+    "yuqing.classifiers.model.ThresholdedOneVsRest",
+    "yuqing.classifiers.model.CompactTfidfVectorizer",
 ]
 HEADS = ("topics", "sentiment")
 CARD = "metrics.json"

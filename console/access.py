@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from console.accounts import Account
-from console.models import ROLE_LABELS
-
-LEVEL_LABELS = {"district": "区总工会", "subdistrict": "街道/地区工会", "community": "社区/村工会",
-                "enterprise": "企业工会"}
+from yuqing.console.accounts import Account
+from yuqing.pipeline.core.names import ROLE_NAMES
 
 
 class AccessDenied(Exception):
@@ -45,7 +42,7 @@ class Principal:
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
+        return ROLE_NAMES.get(self.role, self.role)
 
     def sees_unit(self, unit_id: str | None) -> bool:
         return unit_id is not None and unit_id in self.subtree

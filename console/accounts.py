@@ -16,9 +16,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
 
-from console.db import db_session, now_utc, utc
-from console.models import ROLES, ConsoleSession, ConsoleUser
-from pipeline.context import Context
+from yuqing.console.db import db_session, now_utc, utc
+from yuqing.console.models import ROLES, ConsoleSession, ConsoleUser
+from yuqing.pipeline.core.context import Context
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
@@ -80,7 +80,7 @@ def check_password_policy(ctx: Context, password: str) -> None:
 
 
 def _validate_unit(ctx: Context, unit_id: str) -> None:
-    from alerts.org import load_org
+    from yuqing.pipeline.core.org import load_org
 
     if load_org(ctx).get(unit_id) is None:
         raise AccountError(f"未知单位 unknown unit {unit_id!r} (see config/org.yaml)")

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from console import accounts, audit, briefings, incidents, queries
-from console.access import AccessDenied, Principal, principal_for
-from console.deps import (
+from yuqing.console import accounts, audit, briefings, incidents, queries
+from yuqing.console.access import AccessDenied, Principal, principal_for
+from yuqing.console.deps import (
     api_user,
     api_writer,
     clear_session_cookie,
@@ -26,9 +26,9 @@ from console.deps import (
     set_session_cookie,
     store_call,
 )
-from console.sessions import SESSION_COOKIE, create_session, end_session
-from console.web import briefing_response
-from pipeline.store.base import DIMENSIONS
+from yuqing.console.sessions import SESSION_COOKIE, create_session, end_session
+from yuqing.console.web import briefing_response
+from yuqing.pipeline.store.base import DIMENSIONS
 
 router = APIRouter(prefix="/api", tags=["console"])
 ApiUser = Annotated[Principal, Depends(api_user)]

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from console.db import db_session, now_utc, utc
-from console.models import AuditEntry
-from pipeline.context import Context
+from yuqing.console.db import db_session, now_utc, utc
+from yuqing.console.models import AuditEntry
+from yuqing.pipeline.core.context import Context
 
 ACTION_LABELS = {
     "login": "登录", "logout": "退出", "incident.view": "查看事件", "incident.acknowledge": "确认事件",
@@ -80,7 +80,7 @@ def sign_in_refused(ctx: Context, username: str, result, ip: str, via: str) -> N
         return
     minutes = ctx.settings.console.lockout_minutes
     try:
-        from alerts.api import notify_admins
+        from yuqing.alerts.api import notify_admins
 
         notify_admins(ctx, f"【值班台】账号 {username} 因连续密码错误被锁定",
                       f"值班台账号 {username}（单位 {unit}）连续 {ctx.settings.console.max_failed_logins} 次密码错误，"

@@ -10,12 +10,12 @@ onto a path from the request.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from console.access import Principal
-from pipeline.context import Context
+from yuqing.console.access import Principal
+from yuqing.pipeline.briefing import list_archive
+from yuqing.pipeline.core.context import Context
 
 FORMAT_LABELS = {"docx": "Word", "pdf": "PDF", "html": "网页", "md": "Markdown", "json": "数据"}
 FORMAT_ORDER = ("docx", "pdf", "html", "md", "json")
@@ -25,15 +25,6 @@ MEDIA_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordproces
 
 
 def _archive(ctx: Context) -> list[dict]:
-    try:
-        from pipeline.briefing import list_archive
-    except ImportError:  # the briefing area is not installed: read the same archive layout
-        root = ctx.data_dir / "briefings"
-        metas = []
-        for sub in sorted(root.iterdir()) if root.is_dir() else []:
-            if (sub / "meta.json").is_file():
-                metas.append({**json.loads((sub / "meta.json").read_text(encoding="utf-8")), "dir": str(sub)})
-        return metas
     return list_archive(ctx)
 
 

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
 
-from pipeline.context import Context
-from pipeline.statedb import create_all, engine_for, session_factory
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.statedb import create_all, engine_for, session_factory
 
 _ready: set[str] = set()
 
@@ -29,7 +29,7 @@ def utc(dt: datetime | None) -> datetime | None:
 def ensure_tables(ctx: Context) -> None:
     url = ctx.state_url
     if url not in _ready:
-        import console.models  # noqa: F401 - registers the tables on Base
+        import yuqing.console.models  # noqa: F401 - registers the tables on Base
 
         create_all(engine_for(ctx))
         _ready.add(url)

@@ -10,11 +10,12 @@ from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response
 
-from console import audit
-from console.access import Principal, principal_for
-from console.sessions import SESSION_COOKIE, csrf_ok, load_session
-from pipeline.context import Context
-from pipeline.store.base import PostStore
+from yuqing.console import audit
+from yuqing.console.access import Principal, principal_for
+from yuqing.console.sessions import SESSION_COOKIE, csrf_ok, load_session
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import PostStore
 
 T = TypeVar("T")
 CSRF_HEADER = "X-CSRF-Token"
@@ -43,7 +44,7 @@ def client_ip(request: Request) -> str:
 def store_call(request: Request, fn: Callable[[PostStore], T]) -> T:
     """Run ``fn(store)`` with the context's store, one request at a time (stores are not thread-safe)."""
     with _store_lock:
-        return fn(get_ctx(request).store())
+        return fn(open_store(get_ctx(request)))
 
 
 def current_principal(request: Request) -> Principal | None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from console.access import AccessDenied, Principal
-from pipeline.context import Context
-from pipeline.record import to_aware
-from pipeline.store.base import PostFilter
+from yuqing.console.access import AccessDenied, Principal
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.names import STATUS_NAMES
+from yuqing.pipeline.core.record import to_aware
+from yuqing.pipeline.store.base import PostFilter
 
 STATUSES = ("open", "acknowledged", "resolved")
-STATUS_LABELS = {"open": "待确认", "acknowledged": "已确认", "resolved": "已处置"}
-SEVERITY_LABELS = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 COUNT_LABELS = {"posts": "帖文", "authors": "发帖人", "clusters": "独立事件", "engagement": "互动",
                 "expected": "预期基线"}
@@ -37,7 +36,7 @@ class Conflict(Exception):
 
 
 def _api():
-    from alerts import api
+    from yuqing.alerts import api
 
     return api
 
@@ -98,8 +97,8 @@ def summary_for(ctx: Context, who: Principal) -> tuple[dict[str, int], list[tupl
     SQL aggregates on the alerts tables, so the queue's refresh does not load every old incident."""
     from sqlalchemy import func, select
 
-    from alerts.models import Incident
-    from pipeline.statedb import engine_for, session_factory
+    from yuqing.alerts.models import Incident
+    from yuqing.pipeline.core.statedb import engine_for, session_factory
 
     units = sorted(who.subtree)
     with session_factory(engine_for(ctx))() as s:
@@ -134,7 +133,7 @@ def act(ctx: Context, who: Principal, incident_id: str, action: str, note: str |
     current = get_for(ctx, who, incident_id)
     who.require_act(f"incident-action:{incident_id}")
     if action not in ALLOWED.get(current["status"], ()):
-        raise Conflict(f"事件当前为「{STATUS_LABELS.get(current['status'], current['status'])}」，"
+        raise Conflict(f"事件当前为「{STATUS_NAMES.get(current['status'], current['status'])}」，"
                        f"不能{ACTION_LABELS[action]}")
     note = (note or "").strip() or None
     if action == "resolve" and not note:

@@ -1,34 +1,18 @@
-"""Chinese labels for what the console shows: topics (from the taxonomy), platforms, sentiments,
-times in the configured time zone."""
+"""What the console shows by name: topics (from the taxonomy; the other names are in
+:mod:`yuqing.pipeline.core.names`) and times in the configured time zone."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pipeline.context import Context
-
-PLATFORM_LABELS = {"weibo": "微博", "wechat": "微信公众号", "forum": "论坛", "tieba": "贴吧", "news": "新闻"}
-SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.taxonomy import load_taxonomy
 
 
 def topic_names(ctx: Context) -> dict[str, str]:
-    """Taxonomy id → Chinese name (``classifiers.taxonomy.load_taxonomy``); empty if unavailable."""
-    try:
-        from classifiers.taxonomy import load_taxonomy
-
-        tax = load_taxonomy(ctx)
-    except Exception:  # taxonomy not configured or not landed: show ids
-        return {}
-    if isinstance(tax, dict):
-        items = tax.items()
-    else:
-        topics = getattr(tax, "topics", None) or getattr(tax, "names", None) or []
-        items = topics.items() if isinstance(topics, dict) else [(t.id, t) for t in topics]
-    out = {}
-    for tid, value in items:
-        name = value if isinstance(value, str) else getattr(value, "name", None) or getattr(value, "label", None)
-        out[str(tid)] = str(name or tid)
-    return out
+    """Taxonomy id → Chinese name (a broken ``taxonomy.yaml`` raises ConfigError: the console
+    loads it at start and refuses to run with it)."""
+    return load_taxonomy(ctx).names()
 
 
 def fmt_time(dt: datetime | None, tz, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -7,10 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pipeline.statedb import Base
+from yuqing.pipeline.core.statedb import Base
 
 ROLES = ("duty", "analyst", "admin")
-ROLE_LABELS = {"duty": "值班员", "analyst": "分析员", "admin": "管理员"}
 
 
 class ConsoleUser(Base):

@@ -17,11 +17,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from console.access import Principal
-from console.charts import fill_buckets
-from console.labels import PLATFORM_LABELS, SENTIMENT_LABELS
-from pipeline.record import PLATFORMS, SENTIMENTS, to_aware
-from pipeline.store.base import PostFilter, parse_interval
+from yuqing.console.access import Principal
+from yuqing.console.charts import fill_buckets
+from yuqing.pipeline.core.names import PLATFORM_NAMES, SENTIMENT_NAMES
+from yuqing.pipeline.core.record import PLATFORMS, SENTIMENTS, to_aware
+from yuqing.pipeline.store.base import PostFilter, parse_interval
 
 EXPORT_LIMIT = 5000
 CSV_COLUMNS = ("发布时间", "平台", "来源", "作者", "标题", "内容", "话题", "情感", "单位", "互动", "近似重复", "链接")
@@ -208,10 +208,10 @@ def posts_csv(posts, tz, topic_names: dict[str, str], unit_name) -> str:
     writer.writerow(CSV_COLUMNS)
     for p in posts:
         writer.writerow([p.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                         PLATFORM_LABELS.get(p.platform, p.platform), p.source,
+                         PLATFORM_NAMES.get(p.platform, p.platform), p.source,
                          p.author.name, _cell(p.title), _cell(p.content),
                          "、".join(topic_names.get(t, t) for t in p.topics),
-                         SENTIMENT_LABELS[p.sentiment.label] if p.sentiment else "",
+                         SENTIMENT_NAMES[p.sentiment.label] if p.sentiment else "",
                          "、".join(unit_name(u) for u in p.org_units),
                          p.metrics.engagement(), p.dup_of or "", p.url])
     return buf.getvalue()

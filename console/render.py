@@ -10,21 +10,21 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from console import labels
-from console.access import LEVEL_LABELS
-from console.briefings import human_size
-from console.incidents import ACTION_LABELS, COUNT_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from yuqing.console import labels
+from yuqing.console.briefings import human_size
+from yuqing.console.incidents import ACTION_LABELS, COUNT_LABELS
+from yuqing.pipeline.core import names
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
-templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, ACTION_LABELS=ACTION_LABELS,
-                             LEVEL_LABELS=LEVEL_LABELS, PLATFORM_LABELS=labels.PLATFORM_LABELS,
-                             SENTIMENT_LABELS=labels.SENTIMENT_LABELS, human_size=human_size)
-templates.env.globals.update(SEVERITY_LABELS=SEVERITY_LABELS, COUNT_LABELS=COUNT_LABELS)
+templates.env.globals.update(STATUS_LABELS=names.STATUS_NAMES, ACTION_LABELS=ACTION_LABELS,
+                             LEVEL_LABELS=names.LEVEL_NAMES, PLATFORM_LABELS=names.PLATFORM_NAMES,
+                             SENTIMENT_LABELS=names.SENTIMENT_NAMES, human_size=human_size,
+                             SEVERITY_LABELS=names.SEVERITY_NAMES, COUNT_LABELS=COUNT_LABELS)
 
 
 def highlight(text: str, query: str, limit: int = 200) -> Markup:
     """``text`` escaped and cut to ``limit`` characters (around the first hit), query tokens in <mark>."""
-    from pipeline.textindex import query_tokens
+    from yuqing.pipeline.core.textindex import query_tokens
 
     text = text or ""
     tokens = sorted({t for t in query_tokens(query) if t.strip()}, key=len, reverse=True) if query else []
@@ -51,14 +51,14 @@ def topic_labels(request: Request) -> dict[str, str]:
     """Taxonomy id → Chinese name, loaded once per app."""
     names = getattr(request.app.state, "topics", None)
     if names is None:
-        from console.deps import get_ctx
+        from yuqing.console.deps import get_ctx
 
         names = request.app.state.topics = labels.topic_names(get_ctx(request))
     return names
 
 
 def render(request: Request, name: str, data: dict, status_code: int = 200):
-    from console.deps import current_principal, get_ctx
+    from yuqing.console.deps import current_principal, get_ctx
 
     ctx = get_ctx(request)
     now = datetime.now(timezone.utc)

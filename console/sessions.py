@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
-from console.accounts import Account
-from console.db import db_session, now_utc, utc
-from console.models import ConsoleSession, ConsoleUser
-from pipeline.context import Context
+from yuqing.console.accounts import Account
+from yuqing.console.db import db_session, now_utc, utc
+from yuqing.console.models import ConsoleSession, ConsoleUser
+from yuqing.pipeline.core.context import Context
 
 SESSION_COOKIE = "yq_session"
 LOGIN_COOKIE = "yq_login"

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from console import accounts, audit, briefings, charts, incidents, queries
-from console.access import LEVEL_LABELS, AccessDenied, Principal, principal_for
-from console.deps import (
+from yuqing.console import accounts, audit, briefings, charts, incidents, queries
+from yuqing.console.access import AccessDenied, Principal, principal_for
+from yuqing.console.deps import (
     check_form_csrf,
     clear_session_cookie,
     client_ip,
@@ -25,8 +25,8 @@ from console.deps import (
     set_session_cookie,
     store_call,
 )
-from console.render import render, topic_labels
-from console.sessions import (
+from yuqing.console.render import render, topic_labels
+from yuqing.console.sessions import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     create_session,
@@ -34,6 +34,7 @@ from console.sessions import (
     login_token_ok,
     new_login_token,
 )
+from yuqing.pipeline.core.names import LEVEL_NAMES
 
 router = APIRouter(include_in_schema=False)
 PageUser = Annotated[Principal, Depends(page_user)]
@@ -144,7 +145,7 @@ def _queue(request: Request, who: Principal, status: str, topic: str, level: str
     rows = incidents.list_for(ctx, who, status=status, topic=topic or None, level=level or None,
                               severity=severity or None, unit=unit or None)
     counts, topics, present = incidents.summary_for(ctx, who)
-    levels = [lv for lv in LEVEL_LABELS if lv in present]
+    levels = [lv for lv in LEVEL_NAMES if lv in present]
     return {"incidents": rows, "counts": counts, "topics": topics, "levels": levels,
             "filters": {"status": status, "topic": topic, "level": level, "severity": severity, "unit": unit},
             "units": who.units_in_scope()}

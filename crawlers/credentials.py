@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.config import ConfigError
+from yuqing.pipeline.core.config import ConfigError
 
 
 @dataclass(frozen=True)

@@ -17,28 +17,30 @@ Per source, from its run history (:mod:`crawlers.state`):
 
 :func:`review` compares a source's status with the one last alerted: entering ``paused``, ``stale``
 or ``failing`` raises a health alert, returning to ``ok`` sends a recovery note. Every such event is
-appended to ``<data dir>/crawl/health-events.jsonl`` and — when the alerts package provides it —
-sent to the administrators with ``alerts.api.notify_admins(ctx, subject, body)``. If sending fails
-the event stays recorded with the error.
+appended to ``<data dir>/crawl/health-events.jsonl`` and sent with the ``notify(ctx, subject, body)``
+the caller passes (the command line and the scheduler pass ``yuqing.alerts.api.notify_admins``, so
+the crawlers never import the alerts area). If sending fails the event stays recorded with the error.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from crawlers.sources import SourceConfig
-from crawlers.state import SourceState, parse_iso, utcnow
+from yuqing.crawlers.sources import SourceConfig, load_sources
+from yuqing.crawlers.state import SourceState, parse_iso, utcnow
+from yuqing.pipeline.core.names import SOURCE_STATUS_NAMES
 
 logger = logging.getLogger(__name__)
 
+#: how a health event reaches the administrators: ``notify(ctx, subject, body)``
+Notify = Callable[..., object]
+
 BAD = ("paused", "stale", "failing", "empty")
 EMPTY_RUNS = 5  # this many successful runs in a row with nothing, after runs that had posts
-STATUS_ZH = {"ok": "正常", "paused": "已暂停（被封禁/验证码/需登录）", "stale": "停滞（长时间未成功采集）",
-             "failing": "频繁出错",
-             "empty": "连续多次未采集到内容（页面结构可能已变化）", "disabled": "已停用"}
 
 
 @dataclass
@@ -108,10 +110,13 @@ def _went_empty(runs: list[dict]) -> bool:
             and any(r.get("items", 0) > 0 for r in earlier))
 
 
-def review(ctx, source: SourceConfig, state: SourceState, now: datetime | None = None) -> dict | None:
+def review(ctx, source: SourceConfig, state: SourceState, now: datetime | None = None,
+           notify: Notify | None = None) -> dict | None:
     """Raise a health alert (or recovery note) when the status changed; returns the event if any.
 
-    Mutates ``state`` (``alerted_status``); the caller saves it.
+    ``notify(ctx, subject, body)`` sends it to the administrators (the apps pass
+    :func:`yuqing.alerts.api.notify_admins`); the event is logged in ``health-events.jsonl``
+    whether or not it could be sent. Mutates ``state`` (``alerted_status``); the caller saves it.
     """
     now = now or utcnow()
     health = assess(ctx, source, state, now)
@@ -122,12 +127,12 @@ def review(ctx, source: SourceConfig, state: SourceState, now: datetime | None =
         return None
     state.data["alerted_status"] = health.status
     if health.status in BAD:
-        subject = f"【采集告警】数据源 {source.name} {STATUS_ZH[health.status]}"
+        subject = f"【采集告警】数据源 {source.name} {SOURCE_STATUS_NAMES[health.status]}"
     else:
         subject = f"【采集恢复】数据源 {source.name} 已恢复正常"
     body = "\n".join([
         f"数据源：{source.name}（{source.spider}，{source.schedule.describe()}）",
-        f"状态：{STATUS_ZH.get(health.status, health.status)}",
+        f"状态：{SOURCE_STATUS_NAMES.get(health.status, health.status)}",
         f"原因：{health.reason or '—'}",
         f"最近成功采集：{health.last_success or '从未'}",
         f"最新帖子时间：{health.newest_item_at or '无'}",
@@ -140,13 +145,11 @@ def review(ctx, source: SourceConfig, state: SourceState, now: datetime | None =
     ]).strip()
     event = {"at": now.isoformat(), "source": source.name, "status": health.status, "previous": previous,
              "subject": subject, "body": body, "health": health.as_dict(), "delivered": False}
-    try:
-        from alerts.api import notify_admins  # the alerts area owns the channels
-    except ImportError:
-        event["delivery_error"] = "alerts.api.notify_admins not available"
+    if notify is None:
+        event["delivery_error"] = "no notifier given (recorded only)"
     else:
         try:
-            notify_admins(ctx, subject, body)
+            notify(ctx, subject, body)
             event["delivered"] = True
         except Exception as exc:  # the event is recorded whatever the channel does
             event["delivery_error"] = f"{type(exc).__name__}: {exc}"
@@ -159,14 +162,12 @@ def review(ctx, source: SourceConfig, state: SourceState, now: datetime | None =
     return event
 
 
-def review_all(ctx, now: datetime | None = None) -> list[dict]:
+def review_all(ctx, now: datetime | None = None, notify: Notify | None = None) -> list[dict]:
     """Review every enabled source (for the scheduler: catches sources that silently stopped)."""
-    from crawlers.sources import load_sources
-
     events = []
     for source in load_sources(ctx):
         with SourceState.locked(ctx.data_dir, source.name) as state:
-            event = review(ctx, source, state, now)
+            event = review(ctx, source, state, now, notify)
         if event:
             events.append(event)
     return events

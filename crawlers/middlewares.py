@@ -32,7 +32,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
-from crawlers.blocking import Block, detect_block
+from yuqing.crawlers.blocking import Block, detect_block
 
 logger = logging.getLogger(__name__)
 

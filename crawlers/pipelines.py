@@ -1,25 +1,34 @@
-"""Item pipelines: a spider's dict → a validated :class:`pipeline.record.Post` → a sink, in batches.
+"""Item pipelines: a spider's dict → a validated :class:`~yuqing.pipeline.core.record.Post` → a sink,
+in batches.
 
 ``ValidatePipeline`` (300)  drops the spider's private ``_`` keys, validates into ``Post``; an item
     that fails validation is logged with its URL and the field at fault, counted as an error, and
     dropped. The same id twice in one run (a post found by two keywords) is counted a duplicate.
 ``SinkPipeline`` (800)  collects posts and hands each batch (``crawl.ingest_batch_size``) to the
-    configured sink: :class:`IngestSink` → ``pipeline.ingest.Ingestor.ingest_posts`` (normalise,
-    dedupe, classify, link, store), or :class:`JsonlSink` (``--out FILE``). Counts land in the
-    crawler's stats under ``yuqing/…`` for the end-of-run summary.
+    configured sink: :class:`IngestSink` → the ``ingest(posts, input_name=…)`` its caller gives
+    (``Ingestor.ingest_posts``: normalise, dedupe, classify, link, store — the crawlers never import
+    ingest), or :class:`JsonlSink` (``--out FILE``). Counts land in the crawler's stats under
+    ``yuqing/…`` for the end-of-run summary.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from scrapy.exceptions import DropItem
 
-from pipeline.record import Post, describe_validation_error
+from yuqing.pipeline.core.record import Post, describe_validation_error
 
 logger = logging.getLogger(__name__)
+
+#: ``ingest(posts, input_name=...)`` → a report with ``stored updated duplicates spooled failed
+#: rejected errors`` (:meth:`yuqing.pipeline.ingest.Ingestor.ingest_posts`)
+IngestPosts = Callable[..., Any]
 
 
 class ValidatePipeline:
@@ -80,19 +89,15 @@ class IngestSink:
     ingest``) and counts it as failed — a crawl never loses what it collected.
     """
 
-    def __init__(self, ctx, source: str):
-        from pipeline.ingest import Ingestor
-
+    def __init__(self, ctx, source: str, ingest: IngestPosts):
         self.ctx = ctx
-        self.ingestor = Ingestor(ctx)
+        self.ingest = ingest
         self.name = f"crawl-{source}"
 
     def write(self, posts: list[Post]) -> dict[str, int]:
         try:
-            report = self.ingestor.ingest_posts(posts, input_name=self.name)
+            report = self.ingest(posts, input_name=self.name)
         except Exception as exc:  # noqa: BLE001 - keep the batch whatever went wrong
-            import time
-
             path = self.ctx.path("crawl", "unsaved", f"{self.name}-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "a", encoding="utf-8") as fh:

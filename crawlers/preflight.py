@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass
 
 import httpx
 
-from crawlers.blocking import detect_block
-from crawlers.credentials import PoolCookie, load_cookie_pools, load_proxies
-from crawlers.sources import SourceConfig
-from crawlers.state import SourceState, utcnow
+from yuqing.crawlers.blocking import detect_block
+from yuqing.crawlers.credentials import PoolCookie, load_cookie_pools, load_proxies
+from yuqing.crawlers.sources import SourceConfig
+from yuqing.crawlers.state import SourceState, utcnow
 
 
 @dataclass
@@ -35,7 +35,7 @@ class CookieCheck:
 
 def probe_url(source: SourceConfig) -> str:
     """The first request the spider would send for the source's first target."""
-    from crawlers.spiders import SPIDER_CLASSES
+    from yuqing.crawlers.spiders import SPIDER_CLASSES
 
     spider = SPIDER_CLASSES[source.spider](source=source)
     kind, value = source.targets()[0]

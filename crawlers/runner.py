@@ -22,11 +22,12 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from crawlers.credentials import load_cookie_pools, load_proxies
-from crawlers.health import Health, assess, review
-from crawlers.middlewares import CookiePool
-from crawlers.sources import SourceConfig
-from crawlers.state import RunRecord, SourceState, iso, parse_iso, utcnow
+from yuqing.crawlers.credentials import load_cookie_pools, load_proxies
+from yuqing.crawlers.health import Health, Notify, assess, review
+from yuqing.crawlers.middlewares import CookiePool
+from yuqing.crawlers.pipelines import IngestPosts, IngestSink, JsonlSink
+from yuqing.crawlers.sources import SourceConfig
+from yuqing.crawlers.state import RunRecord, SourceState, iso, parse_iso, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def scrapy_settings(ctx, source: SourceConfig, proxies: list[str]):
     from scrapy.settings import Settings
 
     settings = Settings()
-    settings.setmodule("crawlers.settings", priority="project")
+    settings.setmodule("yuqing.crawlers.settings", priority="project")
     pol = source.effective_politeness()
     cfg = ctx.settings.crawl
     overrides = {
@@ -74,7 +75,13 @@ def scrapy_settings(ctx, source: SourceConfig, proxies: list[str]):
 
 
 def run_source(ctx, source: SourceConfig, *, out: str | Path | None = None, max_pages: int | None = None,
-               since: datetime | None = None, force: bool = False) -> CrawlOutcome:
+               since: datetime | None = None, force: bool = False, ingest: IngestPosts | None = None,
+               notify: Notify | None = None) -> CrawlOutcome:
+    """Crawl ``source`` once. Posts go to ``out`` (JSON Lines) or to ``ingest(posts, input_name=…)``;
+    health changes are sent with ``notify(ctx, subject, body)``. Both are given by the caller (the
+    ``yuqing crawl`` command passes ``Ingestor(ctx).ingest_posts`` and ``alerts.api.notify_admins``)."""
+    if out is None and ingest is None:
+        raise CrawlError("nowhere to put the posts: give an output file or an ingest function")
     lock_path = ctx.path("crawl", f"{source.name}.run.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path), timeout=0)
@@ -83,16 +90,16 @@ def run_source(ctx, source: SourceConfig, *, out: str | Path | None = None, max_
     except Timeout as exc:
         raise CrawlError(f"source {source.name} is already being crawled (lock {lock_path})") from exc
     try:
-        return _run_locked(ctx, source, out=out, max_pages=max_pages, since=since, force=force)
+        return _run_locked(ctx, source, out=out, max_pages=max_pages, since=since, force=force,
+                           ingest=ingest, notify=notify)
     finally:
         lock.release()
 
 
-def _run_locked(ctx, source, *, out, max_pages, since, force) -> CrawlOutcome:
+def _run_locked(ctx, source, *, out, max_pages, since, force, ingest, notify) -> CrawlOutcome:
     from scrapy.crawler import CrawlerProcess
 
-    from crawlers.pipelines import IngestSink, JsonlSink
-    from crawlers.spiders import SPIDER_CLASSES
+    from yuqing.crawlers.spiders import SPIDER_CLASSES
 
     started = utcnow()
     state = SourceState.load(ctx.data_dir, source.name)
@@ -115,7 +122,7 @@ def _run_locked(ctx, source, *, out, max_pages, since, force) -> CrawlOutcome:
         pool = None
     proxies = load_proxies(ctx)
     try:
-        sink = JsonlSink(Path(out)) if out else IngestSink(ctx, source.name)
+        sink = JsonlSink(Path(out)) if out else IngestSink(ctx, source.name, ingest)
     except Exception as exc:  # an unusable store or output file: fail before fetching anything
         raise CrawlError(f"cannot open the {'output file' if out else 'post store'}: {type(exc).__name__}: {exc}") from exc
 
@@ -165,7 +172,7 @@ def _run_locked(ctx, source, *, out, max_pages, since, force) -> CrawlOutcome:
                 when, post_id = spider.newest[target]
                 state.advance(target, when, post_id, finished)
         state.add_run(run, ctx.settings.crawl.history)
-        event = review(ctx, source, state, finished)
+        event = review(ctx, source, state, finished, notify)
         health = assess(ctx, source, state, finished)
     code = {"blocked": EXIT_PAUSED, "failed": EXIT_FAILED}.get(run.status, EXIT_OK)
     return CrawlOutcome(run, code, health, paused_until=paused_until, health_event=event)

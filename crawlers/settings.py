@@ -8,7 +8,7 @@ errors — but never for 403/418/429/432, which are bans and stop the source ins
 """
 
 BOT_NAME = "yuqing"
-SPIDER_MODULES = ["crawlers.spiders"]
+SPIDER_MODULES = ["yuqing.crawlers.spiders"]
 
 ROBOTSTXT_OBEY = False
 COOKIES_ENABLED = True
@@ -43,19 +43,19 @@ DEFAULT_REQUEST_HEADERS = {
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawlers.middlewares.BackoffRetryMiddleware": 550,
-    "crawlers.middlewares.BlockDetectionMiddleware": 650,
-    "crawlers.middlewares.CookiePoolMiddleware": 690,
-    "crawlers.middlewares.ProxyPoolMiddleware": 740,
+    "yuqing.crawlers.middlewares.BackoffRetryMiddleware": 550,
+    "yuqing.crawlers.middlewares.BlockDetectionMiddleware": 650,
+    "yuqing.crawlers.middlewares.CookiePoolMiddleware": 690,
+    "yuqing.crawlers.middlewares.ProxyPoolMiddleware": 740,
 }
 
 SPIDER_MIDDLEWARES = {
-    "crawlers.middlewares.PageErrorMiddleware": 950,
+    "yuqing.crawlers.middlewares.PageErrorMiddleware": 950,
 }
 
 ITEM_PIPELINES = {
-    "crawlers.pipelines.ValidatePipeline": 300,
-    "crawlers.pipelines.SinkPipeline": 800,
+    "yuqing.crawlers.pipelines.ValidatePipeline": 300,
+    "yuqing.crawlers.pipelines.SinkPipeline": 800,
 }
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -32,7 +32,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.config import ConfigError, load_yaml_model
+from yuqing.pipeline.core.config import ConfigError, load_yaml_model
 
 SPIDERS = ("weibo", "wechat", "discuz", "tieba", "feed")
 SpiderKind = Literal["weibo", "wechat", "discuz", "tieba", "feed"]

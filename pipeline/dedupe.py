@@ -90,10 +90,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.record import Post
+from yuqing.pipeline.core.record import Post
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 _STRIP = re.compile(
     r"https?://\S+|//@[^:：\s]{1,30}[:：]|@[\w\u4e00-\u9fff-]{1,30}|转发微博|\[[^\[\]]{1,8}\]|[^\w]|_",

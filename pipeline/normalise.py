@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.record import Post
+from yuqing.pipeline.core.record import Post
 
 TRUNCATION_MARK = "……（正文过长，已截断）"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.context import Context
+from yuqing.pipeline.core.context import Context
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "fixtures" / "real"

@@ -9,7 +9,7 @@ A new channel is a new module with a subclass that sets ``name`` and implements 
 registered by being imported here.
 """
 
-from alerts.channels import dingtalk, email, webhook, wecom  # noqa: F401 - registration
-from alerts.channels.base import Channel, DeliveryError, channel_for
+from yuqing.alerts.channels import dingtalk, email, webhook, wecom  # noqa: F401 - registration
+from yuqing.alerts.channels.base import Channel, DeliveryError, channel_for
 
 __all__ = ["Channel", "DeliveryError", "channel_for"]

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, ClassVar
 import httpx
 
 if TYPE_CHECKING:
-    from alerts.models import OutboxMessage
-    from pipeline.config import Settings
+    from yuqing.alerts.models import OutboxMessage
+    from yuqing.pipeline.core.config import Settings
 
 
 class DeliveryError(Exception):

@@ -10,11 +10,11 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
-from alerts.channels.base import HttpChannel, resolve_secret
-from alerts.channels.wecom import check_errcode, cut_utf8
+from yuqing.alerts.channels.base import HttpChannel, resolve_secret
+from yuqing.alerts.channels.wecom import check_errcode, cut_utf8
 
 if TYPE_CHECKING:
-    from alerts.models import OutboxMessage
+    from yuqing.alerts.models import OutboxMessage
 
 LIMIT_BYTES = 20000
 

@@ -7,11 +7,11 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import TYPE_CHECKING
 
-from alerts.channels.base import Channel, DeliveryError
-from pipeline.smtp import open_smtp
+from yuqing.alerts.channels.base import Channel, DeliveryError
+from yuqing.pipeline.core.smtp import open_smtp
 
 if TYPE_CHECKING:
-    from alerts.models import OutboxMessage
+    from yuqing.alerts.models import OutboxMessage
 
 
 class EmailChannel(Channel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from alerts.channels.base import HttpChannel
+from yuqing.alerts.channels.base import HttpChannel
 
 if TYPE_CHECKING:
-    from alerts.models import OutboxMessage
+    from yuqing.alerts.models import OutboxMessage
 
 
 class WebhookChannel(HttpChannel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from alerts.channels.base import DeliveryError, HttpChannel
+from yuqing.alerts.channels.base import DeliveryError, HttpChannel
 
 if TYPE_CHECKING:
-    from alerts.models import OutboxMessage
+    from yuqing.alerts.models import OutboxMessage
 
 LIMIT_BYTES = 2048
 RETRYABLE_ERRCODES = {-1, 45009, 45033}  # system busy, rate limited, too many concurrent calls

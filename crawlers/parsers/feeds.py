@@ -23,9 +23,9 @@ from typing import Any
 
 import feedparser
 
-from crawlers.htmltext import html_to_text
-from crawlers.parsers import PageError
-from crawlers.timeparse import parse_site_time
+from yuqing.crawlers.htmltext import html_to_text
+from yuqing.crawlers.parsers import PageError
+from yuqing.crawlers.timeparse import parse_site_time
 
 _DECL = re.compile(rb"^(\s*<\?xml[^>]*encoding=[\"'])(gb2312|gbk|GB2312|GBK|x-gbk)([\"'])", re.I)
 

@@ -30,9 +30,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawlers.htmltext import node_text
-from crawlers.parsers import PageError, require_complete
-from crawlers.timeparse import parse_site_time
+from yuqing.crawlers.htmltext import node_text
+from yuqing.crawlers.parsers import PageError, require_complete
+from yuqing.crawlers.timeparse import parse_site_time
 
 _COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 

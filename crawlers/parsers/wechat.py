@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 
-from crawlers.htmltext import node_text
-from crawlers.parsers import PageError, require_complete
-from crawlers.timeparse import SHANGHAI, parse_site_time
+from yuqing.crawlers.htmltext import node_text
+from yuqing.crawlers.parsers import PageError, require_complete
+from yuqing.crawlers.timeparse import SHANGHAI, parse_site_time
 
 
 class ArticleGone(Exception):

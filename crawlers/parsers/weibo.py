@@ -26,10 +26,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from crawlers.blocking import EMPTY_MESSAGES
-from crawlers.htmltext import html_to_text
-from crawlers.parsers import PageError
-from crawlers.timeparse import parse_site_time
+from yuqing.crawlers.blocking import EMPTY_MESSAGES
+from yuqing.crawlers.htmltext import html_to_text
+from yuqing.crawlers.parsers import PageError
+from yuqing.crawlers.timeparse import parse_site_time
 
 
 def search_container(keyword: str) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from crawlers.spiders.discuz import DiscuzSpider
-from crawlers.spiders.feed import FeedSpider
-from crawlers.spiders.tieba import TiebaSpider
-from crawlers.spiders.wechat import WechatSpider
-from crawlers.spiders.weibo import WeiboSpider
+from yuqing.crawlers.spiders.discuz import DiscuzSpider
+from yuqing.crawlers.spiders.feed import FeedSpider
+from yuqing.crawlers.spiders.tieba import TiebaSpider
+from yuqing.crawlers.spiders.wechat import WechatSpider
+from yuqing.crawlers.spiders.weibo import WeiboSpider
 
 SPIDER_CLASSES = {
     "weibo": WeiboSpider,

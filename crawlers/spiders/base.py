@@ -21,9 +21,9 @@ import scrapy
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawlers.middlewares import SourceBlocked
-from crawlers.sources import SourceConfig
-from crawlers.timeparse import server_now
+from yuqing.crawlers.middlewares import SourceBlocked
+from yuqing.crawlers.sources import SourceConfig
+from yuqing.crawlers.timeparse import server_now
 
 logger = logging.getLogger(__name__)
 

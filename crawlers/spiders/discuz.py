@@ -12,8 +12,8 @@ Only threads whose last reply is at or after the floor are opened. Post ids are
 
 from __future__ import annotations
 
-from crawlers.parsers import discuz
-from crawlers.spiders.base import SourceSpider, target_key
+from yuqing.crawlers.parsers import discuz
+from yuqing.crawlers.spiders.base import SourceSpider, target_key
 
 
 class DiscuzSpider(SourceSpider):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from crawlers.parsers import feeds
-from crawlers.spiders.base import SourceSpider, target_key
+from yuqing.crawlers.parsers import feeds
+from yuqing.crawlers.spiders.base import SourceSpider, target_key
 
 
 class FeedSpider(SourceSpider):

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from urllib.parse import quote
 
-from crawlers.parsers import tieba
-from crawlers.spiders.base import SourceSpider, target_key
+from yuqing.crawlers.parsers import tieba
+from yuqing.crawlers.spiders.base import SourceSpider, target_key
 
 FLOORS_PER_PAGE = 30
 

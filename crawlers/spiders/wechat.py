@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from crawlers.parsers import PageError, wechat
-from crawlers.spiders.base import SourceSpider, target_key
+from yuqing.crawlers.parsers import PageError, wechat
+from yuqing.crawlers.spiders.base import SourceSpider, target_key
 
 
 class WechatSpider(SourceSpider):

@@ -15,8 +15,8 @@ A failed long-text fetch keeps the truncated post (counted as an error) rather t
 
 from __future__ import annotations
 
-from crawlers.parsers import weibo
-from crawlers.spiders.base import SourceSpider, target_key
+from yuqing.crawlers.parsers import weibo
+from yuqing.crawlers.spiders.base import SourceSpider, target_key
 
 
 class WeiboSpider(SourceSpider):

@@ -21,7 +21,7 @@ Design
     :mod:`.cli`       ``yuqing briefing weekly|daily|list``.
 """
 
-from pipeline.briefing.archive import list_archive
-from pipeline.briefing.build import BriefingResult, build_daily, build_weekly
+from yuqing.pipeline.briefing.archive import list_archive
+from yuqing.pipeline.briefing.build import BriefingResult, build_daily, build_weekly
 
 __all__ = ["BriefingResult", "build_daily", "build_weekly", "list_archive"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 ARCHIVE_DIR = "briefings"
 

@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.briefing import archive, charts
-from pipeline.briefing.data import collect
-from pipeline.briefing.docx_writer import write_docx
-from pipeline.briefing.labels import load_labels
-from pipeline.briefing.outline import build_outline, masthead
-from pipeline.briefing.period import (
+from yuqing.pipeline.briefing import archive, charts
+from yuqing.pipeline.briefing.data import collect
+from yuqing.pipeline.briefing.docx_writer import write_docx
+from yuqing.pipeline.briefing.labels import load_labels
+from yuqing.pipeline.briefing.outline import build_outline, masthead
+from yuqing.pipeline.briefing.period import (
     Period,
     day_period,
     last_complete_week,
@@ -23,11 +23,12 @@ from pipeline.briefing.period import (
     previous_day,
     week_period,
 )
-from pipeline.briefing.render import write_html, write_markdown
-from pipeline.store.base import PostFilter
+from yuqing.pipeline.briefing.render import write_html, write_markdown
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import PostFilter
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def resolve_week(ctx: Context, week: str | None, now: datetime | None = None) ->
     if week is None:
         return last_complete_week(now or datetime.now(timezone.utc), ctx.tz)
     if week.strip().lower() == "latest":
-        page = ctx.store().search(PostFilter(), limit=1)
+        page = open_store(ctx).search(PostFilter(), limit=1)
         if not page.posts:
             raise BriefingError("week 'latest': the store holds no posts yet")
         return week_period(page.posts[0].published_at.astimezone(ctx.tz).date(), ctx.tz)
@@ -135,7 +136,7 @@ def build_daily(ctx: Context, day: str | None = None, unit: str | None = None,
 def mail_briefing(ctx: Context, result: BriefingResult, recipients: list[str]) -> None:
     """Mail ``result`` to ``recipients`` (attachments: .docx and .html) and note it in meta.json.
     Raises :class:`pipeline.briefing.mail.MailError` when the server refuses."""
-    from pipeline.briefing.mail import MailError, compose, send
+    from yuqing.pipeline.briefing.mail import MailError, compose, send
 
     smtp = ctx.settings.notify.smtp
     msg = compose(smtp.sender, recipients, f"{result.title}（{result.period.label}）", result.data,

@@ -15,6 +15,8 @@ from typing import Any
 
 import matplotlib
 
+from yuqing.pipeline.core.names import SENTIMENT_NAMES
+
 matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402
@@ -117,7 +119,7 @@ def unit_chart(units: list[dict[str, Any]], level_name: str, path: Path, limit: 
 
 def sentiment_chart(sentiment: dict[str, int], path: Path) -> Path:
     """Donut of the sentiment split."""
-    labels = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+    labels = SENTIMENT_NAMES
     colors = {"negative": NEG, "neutral": NEU, "positive": POS}
     keys = [k for k in ("negative", "neutral", "positive") if sentiment.get(k)]
     with _lock, plt.rc_context(_style()):

@@ -21,14 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipeline.briefing.labels import PLATFORM_NAMES, Labels
-from pipeline.briefing.masking import mask_personal
-from pipeline.briefing.period import Period
-from pipeline.record import to_aware
-from pipeline.store.base import AggRow, PostFilter, PostStore
+from yuqing.alerts.api import list_incidents
+from yuqing.pipeline.briefing.labels import PLATFORM_NAMES, Labels
+from yuqing.pipeline.briefing.masking import mask_personal
+from yuqing.pipeline.briefing.period import Period
+from yuqing.pipeline.core.record import to_aware
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import AggRow, PostFilter, PostStore
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +197,7 @@ def _units(q: _Queries, qp: _Queries, labels: Labels, unit: str | None, total: i
 
 
 def _tokens(text: str) -> set[str]:
-    from classifiers.tokenizer import segment
+    from yuqing.pipeline.core.tokenizer import segment
 
     return {t for t in segment(text[:300]) if len(t) > 1 and not t.isdigit()}
 
@@ -380,10 +382,6 @@ def _escalated(inc: dict) -> bool:
 def _incidents(ctx: Context, labels: Labels, period: Period, unit: str | None) -> dict[str, Any]:
     """Incidents raised in the period (``alerts.api.list_incidents``): how many were acknowledged,
     resolved and escalated, and how long acknowledging took."""
-    try:
-        from alerts.api import list_incidents  # alerts area
-    except ImportError:
-        return {"available": False}
     units = labels.subtree(unit) if unit else None
     try:
         items = [_as_dict(i) for i in list_incidents(ctx, units=units, status=None, since=period.start,
@@ -512,7 +510,7 @@ def _headline(data: dict[str, Any], scope_name: str) -> str:
 
 def collect(ctx: Context, period: Period, unit: str | None, labels: Labels) -> dict[str, Any]:
     """All numbers, tables and texts of one briefing as a JSON-able dict."""
-    store = ctx.store()
+    store = open_store(ctx)
     store.refresh()
     flt = period_filter(period, unit)
     prev_period = period.previous()

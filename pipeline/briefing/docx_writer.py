@@ -25,7 +25,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from pipeline.briefing.outline import Section, masthead
+from yuqing.pipeline.briefing.outline import Section, masthead
 
 FANGSONG, HEITI, KAITI, SONGTI = "仿宋", "黑体", "楷体", "宋体"
 RED = RGBColor(0xC0, 0x00, 0x00)

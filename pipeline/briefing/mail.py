@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, select_autoescape
 
-from pipeline.smtp import open_smtp
+from yuqing.pipeline.core.smtp import open_smtp
 
 if TYPE_CHECKING:
-    from pipeline.config import SmtpSettings
+    from yuqing.pipeline.core.config import SmtpSettings
 
 _BODY = Environment(autoescape=select_autoescape(default=True)).from_string(
     "<p>{{ head }}</p><p><b>研判与建议</b></p><ol>{% for x in items %}<li>{{ x }}</li>{% endfor %}</ol>"

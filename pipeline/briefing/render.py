@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pipeline.briefing.outline import Section, masthead
+from yuqing.pipeline.briefing.outline import Section, masthead
 
 
 def _md_escape(text: Any) -> str:
@@ -22,7 +22,7 @@ def _md_escape(text: Any) -> str:
     return re.sub(r"([|*_`\[\]<>#])", r"\\\1", str(text)).replace("\n", " ")
 
 
-_env = Environment(loader=PackageLoader("pipeline.briefing", "templates"),
+_env = Environment(loader=PackageLoader("yuqing.pipeline.briefing", "templates"),
                    autoescape=select_autoescape(["html", "html.j2"]), trim_blocks=True, lstrip_blocks=True,
                    keep_trailing_newline=True)
 

@@ -30,20 +30,22 @@ from filelock import FileLock, Timeout
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.scheduler.clock import Clock
-from pipeline.scheduler.logs import job_context
-from pipeline.scheduler.models import JobRun
-from pipeline.statedb import engine_for, session_factory
+from yuqing.alerts import api
+from yuqing.alerts.api import notify_admins
+from yuqing.pipeline.core.statedb import engine_for, session_factory
+from yuqing.pipeline.scheduler.clock import Clock
+from yuqing.pipeline.scheduler.logs import job_context
+from yuqing.pipeline.scheduler.models import JobRun
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 log = logging.getLogger("yuqing.scheduler")
 
 #: exit code of ``yuqing crawl`` when the source is paused (ban, captcha, login wall)
 EXIT_PAUSED = 3
-# ``python -m crawlers`` is the crawler's light entry point (it does not import the other areas)
-DEFAULT_CRAWL_COMMAND = ["{python}", "-m", "crawlers", "--config-dir", "{config_dir}",
+# ``python -m yuqing crawl`` loads only the crawl command (subcommands are imported when they run)
+DEFAULT_CRAWL_COMMAND = ["{python}", "-m", "yuqing", "--config-dir", "{config_dir}",
                          "--data-dir", "{data_dir}", "crawl", "{source}"]
 
 
@@ -62,7 +64,7 @@ class Runtime:
 
     def new_context(self) -> Context:
         """A context of its own for one job (stores are not shared between threads)."""
-        from pipeline.context import Context
+        from yuqing.pipeline.core.context import Context
 
         return Context(config_dir=self.ctx.config_dir, data_dir=self.ctx.data_dir, settings=self.ctx.settings)
 
@@ -191,10 +193,6 @@ def _tell_admins(rt: Runtime, job_id: str, source: str | None, status: str, mess
     streak = _failure_streak(rt, job_id)
     if streak != threshold:
         return
-    try:
-        from alerts.api import notify_admins  # alerts area
-    except ImportError:
-        return
     if source:
         subject = f"采集源 {source} 连续{streak}次采集失败"
     else:
@@ -300,13 +298,7 @@ def _describe(result) -> str:
 
 def _alerts(fname: str) -> Work:
     def work(rt: Runtime) -> tuple[str, str]:
-        try:
-            from alerts import api  # alerts area; absent until it lands
-        except ImportError:
-            return "skipped", "alerts.api is not installed"
-        fn = getattr(api, fname, None)
-        if fn is None:
-            return "skipped", f"alerts.api has no {fname}()"
+        fn = getattr(api, fname)
         ctx = rt.new_context()
         try:
             return "ok", _describe(fn(ctx, rt.clock.now()))
@@ -335,8 +327,8 @@ def deliver_outbox() -> str:
 
 def _briefing(kind: str) -> Work:
     def work(rt: Runtime) -> tuple[str, str]:
-        from pipeline.briefing.build import build_daily, build_weekly, mail_briefing
-        from pipeline.briefing.mail import MailError
+        from yuqing.pipeline.briefing.build import build_daily, build_weekly, mail_briefing
+        from yuqing.pipeline.briefing.mail import MailError
 
         ctx = rt.new_context()
         try:
@@ -368,9 +360,9 @@ def _briefing(kind: str) -> Work:
 def _unit_briefings(ctx: Context, district, now: datetime) -> tuple[int, list[str]]:
     """Each unit one level below the scope that had posts gets its own briefing, mailed to the
     e-mail addresses of its duty roster. Returns (mailed, errors)."""
-    from pipeline.briefing.build import build, mail_briefing
-    from pipeline.briefing.labels import load_labels
-    from pipeline.briefing.mail import MailError
+    from yuqing.pipeline.briefing.build import build, mail_briefing
+    from yuqing.pipeline.briefing.labels import load_labels
+    from yuqing.pipeline.briefing.mail import MailError
 
     labels = load_labels(ctx)
     if labels.org is None:

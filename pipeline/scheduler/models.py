@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Float, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pipeline.statedb import Base
+from yuqing.pipeline.core.statedb import Base
 
 STATUSES = ("running", "ok", "failed", "paused", "skipped", "missed", "interrupted")
 

@@ -9,9 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from threading import TIMEOUT_MAX
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
@@ -26,14 +24,14 @@ from apscheduler.util import obj_to_ref
 from filelock import FileLock, Timeout
 from sqlalchemy.exc import IntegrityError
 
-from pipeline import statedb
-from pipeline.config import ConfigError, read_yaml
-from pipeline.scheduler import jobs
-from pipeline.scheduler.clock import Clock
-from pipeline.scheduler.models import JobRun
+from yuqing.crawlers.sources import SourceConfig, load_sources
+from yuqing.pipeline.core import statedb
+from yuqing.pipeline.scheduler import jobs
+from yuqing.pipeline.scheduler.clock import Clock
+from yuqing.pipeline.scheduler.models import JobRun
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 log = logging.getLogger("yuqing.scheduler")
 
@@ -70,50 +68,12 @@ def _job_signature(job) -> tuple:
     return (job.func_ref, tuple(job.args), str(job.trigger), str(tz), job.name, job.misfire_grace_time)
 
 
-def load_source_list(ctx: Context) -> list[Any]:
-    """The configured sources: ``crawlers.sources.load_sources`` when the crawlers area is
-    installed, else a minimal reading of ``sources.yaml`` (name, schedule, enabled)."""
-    try:
-        from crawlers.sources import load_sources  # crawlers area
-    except ImportError:
-        load_sources = None
-    if load_sources is not None:
-        return list(load_sources(ctx))
-    path = ctx.config_dir / "sources.yaml"
-    if not path.exists():
-        return []
-    data = read_yaml(path) or {}
-    items = data.get("sources", []) if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise ConfigError(path, "sources", "expected a list of sources")
-    out = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not item.get("name") or not isinstance(item.get("schedule"), dict):
-            raise ConfigError(path, f"sources.{i}", "each source needs a name and a schedule")
-        out.append(SimpleNamespace(name=item["name"], schedule=item["schedule"], enabled=item.get("enabled", True)))
-    return out
-
-
-def _source_trigger(src: Any, tz, start: datetime):
-    sched = src.schedule
-    get = sched.get if isinstance(sched, dict) else (lambda k: getattr(sched, k, None))
-    cron, minutes = get("cron"), get("minutes")
-    if cron:
-        return CronTrigger.from_crontab(cron, timezone=tz)
-    if minutes:
-        return IntervalTrigger(minutes=float(minutes), start_date=start, timezone=tz)
-    raise ConfigError("sources.yaml", f"{src.name}.schedule", 'give {"cron": "*/30 * * * *"} or {"minutes": 30}')
-
-
-@lru_cache(maxsize=1)
-def alerts_installed() -> bool:
-    """Alert jobs are scheduled only where the alerts area is installed (imported once: slow)."""
-    try:
-        import alerts.api  # noqa: F401
-    except ImportError:
-        log.warning("alerts.api not installed: no alert evaluation, escalation or delivery jobs")
-        return False
-    return True
+def _source_trigger(src: SourceConfig, tz, start: datetime):
+    """The trigger of a source's ``schedule`` (validated by :mod:`yuqing.crawlers.sources`:
+    exactly one of ``cron`` and ``minutes``)."""
+    if src.schedule.cron:
+        return CronTrigger.from_crontab(src.schedule.cron, timezone=tz)
+    return IntervalTrigger(minutes=float(src.schedule.minutes), start_date=start, timezone=tz)
 
 
 def desired_jobs(ctx: Context, now: datetime) -> list[JobSpec]:
@@ -122,23 +82,22 @@ def desired_jobs(ctx: Context, now: datetime) -> list[JobSpec]:
     cfg, tz = ctx.settings.scheduler, ctx.tz
     grace = cfg.misfire_grace_seconds
     specs: list[JobSpec] = []
-    sources = [s for s in load_source_list(ctx) if getattr(s, "enabled", True)]
+    sources = [s for s in load_sources(ctx) if s.enabled]
     for i, src in enumerate(sources):
         specs.append(JobSpec(f"crawl:{src.name}", f"采集 {src.name}", jobs.crawl,
                              _source_trigger(src, tz, now + timedelta(seconds=5 + 20 * i)),
                              (src.name,), src.name, grace))
-    if alerts_installed():
-        specs += [
-            JobSpec("alerts:evaluate", "预警研判", jobs.evaluate_alerts,
-                    IntervalTrigger(minutes=cfg.alerts_evaluate_minutes, start_date=now + timedelta(seconds=2), timezone=tz),
-                    misfire_grace_time=grace),
-            JobSpec("alerts:escalate", "超时升级", jobs.escalate_alerts,
-                    IntervalTrigger(minutes=cfg.alerts_escalate_minutes, start_date=now + timedelta(seconds=3), timezone=tz),
-                    misfire_grace_time=grace),
-            JobSpec("alerts:outbox", "消息投递", jobs.deliver_outbox,
-                    IntervalTrigger(seconds=cfg.outbox_seconds, start_date=now + timedelta(seconds=1), timezone=tz),
-                    misfire_grace_time=max(60, int(cfg.outbox_seconds * 4))),
-        ]
+    specs += [
+        JobSpec("alerts:evaluate", "预警研判", jobs.evaluate_alerts,
+                IntervalTrigger(minutes=cfg.alerts_evaluate_minutes, start_date=now + timedelta(seconds=2), timezone=tz),
+                misfire_grace_time=grace),
+        JobSpec("alerts:escalate", "超时升级", jobs.escalate_alerts,
+                IntervalTrigger(minutes=cfg.alerts_escalate_minutes, start_date=now + timedelta(seconds=3), timezone=tz),
+                misfire_grace_time=grace),
+        JobSpec("alerts:outbox", "消息投递", jobs.deliver_outbox,
+                IntervalTrigger(seconds=cfg.outbox_seconds, start_date=now + timedelta(seconds=1), timezone=tz),
+                misfire_grace_time=max(60, int(cfg.outbox_seconds * 4))),
+    ]
     bcfg = ctx.settings.briefing
     bgrace = int(cfg.briefing_misfire_grace_hours * 3600)
     specs.append(JobSpec("briefing:weekly", "舆情周报", jobs.weekly_briefing,
@@ -221,8 +180,6 @@ class SchedulerService:
         try:
             (self.ctx.data_dir / "scheduler.pid").write_text(str(os.getpid()))
             engine = statedb.engine_for(self.ctx)
-            if alerts_installed():  # (imported before the clock starts)
-                import alerts.models  # noqa: F401 — its tables, created here before jobs race to
             statedb.create_all(engine)  # every state table, once, before concurrent jobs start
             jobs.install(self.runtime)
             n = jobs.mark_interrupted(self.runtime, reason="the daemon stopped before this run finished")

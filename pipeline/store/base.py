@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from pipeline.record import Post
+from yuqing.pipeline.core.record import Post
 
 #: dimension name → what it groups by
 DIMENSIONS = {

@@ -46,9 +46,10 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from pipeline.config import ElasticsearchSettings
-from pipeline.record import Post
-from pipeline.store.base import (
+from yuqing.pipeline.core.config import ElasticsearchSettings
+from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.core.textindex import index_text, query_tokens
+from yuqing.pipeline.store.base import (
     AggRow,
     Dimension,
     PostFilter,
@@ -59,7 +60,6 @@ from pipeline.store.base import (
     UpsertResult,
     parse_interval,
 )
-from pipeline.textindex import index_text, query_tokens
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pipeline.record import Post
-from pipeline.store.base import (
+from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.core.textindex import index_text, query_tokens
+from yuqing.pipeline.store.base import (
     AggRow,
     Dimension,
     PostFilter,
@@ -31,7 +32,6 @@ from pipeline.store.base import (
     UpsertResult,
     parse_interval,
 )
-from pipeline.textindex import index_text, query_tokens
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (

@@ -23,14 +23,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from alerts import api
-from alerts.linking import LinkStage
-from alerts.org import load_org
-from alerts.simulate import Simulator
-from pipeline.context import Context
-from pipeline.dedupe import DedupeStage
-from pipeline.ingest import Ingestor
-from pipeline.normalise import NormaliseStage
+from yuqing.alerts import api
+from yuqing.alerts.linking import LinkStage
+from yuqing.alerts.simulate import Simulator
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.dedupe import DedupeStage
+from yuqing.pipeline.ingest import Ingestor
+from yuqing.pipeline.normalise import NormaliseStage
 
 ORG_PORTS = ("127.0.0.1:18081", "127.0.0.1:18082", "127.0.0.1:18083")
 

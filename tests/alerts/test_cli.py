@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from pipeline.cli import main
+from yuqing.pipeline.cli.main import main
 
 
 def run(ctx, *args):

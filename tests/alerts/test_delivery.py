@@ -9,11 +9,11 @@ import hmac
 import threading
 from datetime import datetime, timedelta
 
-from alerts import api
-from alerts.models import IncidentEvent, OutboxMessage, utc
-from alerts.outbox import deliver_due
-from alerts.rules import load_alerts_config
-from alerts.state import Finding, StateStore
+from yuqing.alerts import api
+from yuqing.alerts.models import IncidentEvent, OutboxMessage, utc
+from yuqing.alerts.outbox import deliver_due
+from yuqing.alerts.rules import load_alerts_config
+from yuqing.alerts.state import Finding, StateStore
 
 # Friday 10:00 in Beijing: the district's weekday officer and the always-on desk are on duty
 NOW = datetime.fromisoformat("2026-11-20T10:00:00+08:00")
@@ -126,8 +126,8 @@ def test_permanent_failure_is_recorded_and_admins_are_told(notify_ctx, receivers
 
 
 def test_smtp_refusal_is_permanent(notify_ctx, receivers, smtp):
-    from alerts.channels import DeliveryError
-    from alerts.channels.email import EmailChannel
+    from yuqing.alerts.channels import DeliveryError
+    from yuqing.alerts.channels.email import EmailChannel
 
     msg = OutboxMessage(idempotency_key="k1", channel="email", address="nobody@example.org", subject="s", body="b")
     channel = EmailChannel(notify_ctx.settings, timeout=5)
@@ -179,7 +179,7 @@ def test_timeline_records_each_notification(notify_ctx):
 
 
 def test_deliverer_crash_after_claiming_loses_nothing(notify_ctx, receivers, smtp):
-    from alerts.outbox import _claim
+    from yuqing.alerts.outbox import _claim
 
     open_incident(notify_ctx)
     claimed = _claim(StateStore(notify_ctx), NOW, 1000, 120)      # a deliverer claims, then dies

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alerts.detect import log10_tail, weighted_volume
-from alerts.rules import AlertsConfig, Detection, HighRiskRule
-from pipeline.store.base import AggRow
+from yuqing.alerts.detect import log10_tail, weighted_volume
+from yuqing.alerts.rules import AlertsConfig, Detection, HighRiskRule
+from yuqing.pipeline.store.base import AggRow
 
 D = Detection()
 
@@ -48,7 +48,7 @@ def test_severity_rules_first_match_wins():
 
 
 def test_high_risk_rules_need_pattern_and_context(ctx):
-    from alerts.rules import load_alerts_config
+    from yuqing.alerts.rules import load_alerts_config
 
     cfg = load_alerts_config(ctx)
     rules = {r.id: r for r in cfg.high_risk}
@@ -80,8 +80,8 @@ def test_high_risk_rules_need_pattern_and_context(ctx):
 def test_alerts_yaml_errors_name_the_key(ctx):
     import pytest
 
-    from alerts.rules import load_alerts_config
-    from pipeline.config import ConfigError
+    from yuqing.alerts.rules import load_alerts_config
+    from yuqing.pipeline.core.config import ConfigError
 
     (ctx.config_dir / "alerts.yaml").write_text("detection:\n  windows:\n    - {span: 90m, min_volume: 3}\n",
                                                encoding="utf-8")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.linking import Linker, LinkStage
-from alerts.org import load_org
-from pipeline.record import Post
+from yuqing.alerts.linking import Linker, LinkStage
+from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.core.record import Post
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from alerts.org import load_org, load_org_file, parse_hours
-from pipeline.config import ConfigError
+from yuqing.pipeline.core.config import ConfigError
+from yuqing.pipeline.core.org import load_org, load_org_file, parse_hours
 
 STREETS = "朝外 劲松 建外 呼家楼 八里庄 三里屯 团结湖 双井 垡头 左家庄 小关 和平街 酒仙桥 首都机场 潘家园 六里屯 麦子店 香河园 亚运村 安贞 大屯 望京 奥运村 东湖".split()
 AREAS = "南磨房 高碑店 将台 太阳宫 小红门 十八里店 平房 东风 来广营 常营 三间房 管庄 金盏 孙河 崔各庄 东坝 黑庄户 豆各庄 王四营".split()
@@ -87,7 +87,7 @@ def test_shared_terms_are_allowed_when_declared(tmp_path):
 def test_on_duty_hours():
     night = parse_hours("daily 17:30-08:30")
     assert night is not None and parse_hours("always") is None
-    from alerts.org import Officer
+    from yuqing.pipeline.core.org import Officer
 
     o = Officer(name="值班员", hours="daily 17:30-08:30; weekends 08:30-17:30")
     fri_noon = datetime(2026, 11, 20, 12, 0, tzinfo=TZ)

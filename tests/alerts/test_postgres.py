@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from alerts import api
-from alerts.outbox import deliver_due
-from alerts.state import Finding, StateStore
+from yuqing.alerts import api
+from yuqing.alerts.outbox import deliver_due
+from yuqing.alerts.state import Finding, StateStore
 
 NOW = datetime.fromisoformat("2026-11-20T10:00:00+08:00")
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from alerts import api
-from alerts.models import OutboxMessage
-from alerts.rules import load_alerts_config
-from alerts.state import StateStore
+from yuqing.alerts import api
+from yuqing.alerts.models import OutboxMessage
+from yuqing.alerts.rules import load_alerts_config
+from yuqing.alerts.state import StateStore
 
 ENTERPRISE = "qy-ruifeng-garment"     # 瑞丰制衣 → 皮村 → 金盏地区 → 朝阳区
 COMMUNITY, SUBDISTRICT, DISTRICT = "sq-picun", "dq-jinzhan", "chaoyang"
@@ -146,7 +146,7 @@ def test_resolve_suppresses_then_reopen(world):
 
 
 def test_incidents_are_indexed_for_kibana(es_ctx, make_world, t0):
-    from alerts.index import alerts_index_name, es_client
+    from yuqing.alerts.index import alerts_index_name, es_client
 
     world = make_world(es_ctx, background_weeks=1, per_hour=3)
     world.add(world.sim.burst(ENTERPRISE, "wage_arrears", t0, 14, hours=2))

@@ -10,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.briefing.factory import make_posts, week_start
+from yuqing.pipeline.store import open_store
 
 WEEK = "2026-W47"
 
@@ -47,7 +48,7 @@ def smtp_server():
 
 def fill(context, iso_week: str = WEEK) -> list:
     posts = make_posts(week_start(iso_week))
-    result = context.store().upsert_many(posts)
+    result = open_store(context).upsert_many(posts)
     assert not result.failed, result.failed
-    context.store().refresh()
+    open_store(context).refresh()
     return posts

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from pipeline.record import SHANGHAI, Post
+from yuqing.pipeline.core.record import SHANGHAI, Post
 
 UNITS = {  # unit → (subdistrict, parents up to the district)
     "jd-wangjing": ["jd-wangjing", "chaoyang"],

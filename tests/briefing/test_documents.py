@@ -13,13 +13,13 @@ from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
 
-from pipeline.briefing import build_weekly, list_archive
-from pipeline.briefing import charts as charts_mod
-from pipeline.briefing.build import BriefingError, resolve_week
-from pipeline.briefing.masking import mask_personal
-from pipeline.briefing.period import parse_week
-from pipeline.cli import main
 from tests.briefing.conftest import WEEK, fill
+from yuqing.pipeline.briefing import build_weekly, list_archive
+from yuqing.pipeline.briefing import charts as charts_mod
+from yuqing.pipeline.briefing.build import BriefingError, resolve_week
+from yuqing.pipeline.briefing.masking import mask_personal
+from yuqing.pipeline.briefing.period import parse_week
+from yuqing.pipeline.cli.main import main
 
 SECTIONS = ["一、本周概况", "二、话题分布与走势", "三、各", "四、重点舆情", "五、预警处置", "六、研判与建议"]
 RAW_PII = ["13812345678", "13912345678", "110105199003071234"]
@@ -129,7 +129,7 @@ def test_an_empty_week_still_gives_a_complete_briefing(ctx):
 
 
 def test_periods():
-    from pipeline.record import SHANGHAI
+    from yuqing.pipeline.core.record import SHANGHAI
 
     p = parse_week("2026-W47", SHANGHAI)
     assert p.start.isoformat() == "2026-11-16T00:00:00+08:00" and p.end.isoformat() == "2026-11-23T00:00:00+08:00"
@@ -142,7 +142,7 @@ def test_periods():
 def test_default_week_is_the_last_complete_one(ctx):
     from datetime import datetime
 
-    from pipeline.record import SHANGHAI
+    from yuqing.pipeline.core.record import SHANGHAI
 
     assert resolve_week(ctx, None, datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI)).key == "2026-W47"
     assert resolve_week(ctx, None, datetime(2026, 11, 29, 23, 0, tzinfo=SHANGHAI)).key == "2026-W47"

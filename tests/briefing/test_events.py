@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pipeline.briefing import build_weekly
-from pipeline.record import SHANGHAI, Post
+from yuqing.pipeline.briefing import build_weekly
+from yuqing.pipeline.core.record import SHANGHAI, Post
+from yuqing.pipeline.store import open_store
 
 T = datetime(2026, 11, 19, 8, 0, tzinfo=SHANGHAI)
 BURST = ["瑞丰制衣拖欠我们三个月工资了，老板天天说下周发", "瑞丰制衣的工友们今天一起去讨薪，厂门口站满了人",
@@ -29,7 +30,7 @@ def test_a_burst_about_one_enterprise_is_one_event(ctx):
     # another area's unrelated wage complaint
     posts.append(_post(12, "望京某公司拖欠保洁员工资，物业说没钱", ["jd-wangjing", "chaoyang"], T))
     posts.append(_post(13, "望京写字楼保洁员工资被拖欠两个月", ["jd-wangjing", "chaoyang"], T + timedelta(hours=1)))
-    assert not ctx.store().upsert_many(posts).failed
+    assert not open_store(ctx).upsert_many(posts).failed
     events = build_weekly(ctx, "2026-W47").data["events"]
     top = events[0]
     assert top["posts"] == 5 and top["clusters"] == 5 and top["units"][0] == "瑞丰制衣有限公司"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from alerts import api
-from alerts.state import Finding, StateStore
-from pipeline.briefing import build_weekly
-from pipeline.record import SHANGHAI
 from tests.briefing.conftest import WEEK, fill
+from yuqing.alerts import api
+from yuqing.alerts.state import Finding, StateStore
+from yuqing.pipeline.briefing import build_weekly
+from yuqing.pipeline.core.record import SHANGHAI
 
 
 def _open(store, unit, topic, at, severity="medium"):

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from click.testing import CliRunner
 from docx import Document
 
-from pipeline.briefing import list_archive
-from pipeline.cli import main
-from pipeline.record import SHANGHAI
-from pipeline.scheduler.clock import FastClock
-from pipeline.scheduler.service import SchedulerService
 from tests.briefing.conftest import fill
 from tests.scheduler.conftest import configure, runs, wait_for
+from yuqing.pipeline.briefing import list_archive
+from yuqing.pipeline.cli.main import main
+from yuqing.pipeline.core.record import SHANGHAI
+from yuqing.pipeline.scheduler.clock import FastClock
+from yuqing.pipeline.scheduler.service import SchedulerService
 
 RECIPIENTS = ["leader@chaoyang-union.example.org", "office@chaoyang-union.example.org"]
 

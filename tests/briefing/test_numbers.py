@@ -8,10 +8,10 @@ from datetime import datetime
 import pytest
 from click.testing import CliRunner
 
-from pipeline.briefing import build_weekly
-from pipeline.briefing.period import parse_week
-from pipeline.cli import main
 from tests.briefing.conftest import WEEK, fill
+from yuqing.pipeline.briefing import build_weekly
+from yuqing.pipeline.briefing.period import parse_week
+from yuqing.pipeline.cli.main import main
 
 
 def _stats(context, period, *args: str) -> list[dict]:

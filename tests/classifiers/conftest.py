@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.corpus import Example, read_labelled
-from classifiers.evaluate import fit_examples
-from classifiers.store import model_dir, save_model
-from pipeline.context import Context
+from yuqing.classifiers.corpus import Example, read_labelled
+from yuqing.classifiers.evaluate import fit_examples
+from yuqing.classifiers.store import model_dir, save_model
+from yuqing.pipeline.core.context import Context
 
 SMALL_PER_GROUP = 90
 
@@ -66,7 +66,7 @@ def cli():
     """Run ``yuqing`` in-process against a context's config and data dirs."""
     from click.testing import CliRunner
 
-    from pipeline.cli import main
+    from yuqing.pipeline.cli.main import main
 
     def invoke(ctx: Context, *args, input=None):
         return CliRunner().invoke(main, ["--config-dir", str(ctx.config_dir), "--data-dir", str(ctx.data_dir),

@@ -4,8 +4,8 @@ import json
 
 from click.testing import CliRunner
 
-from classifiers.store import model_dir
-from pipeline.cli import main
+from yuqing.classifiers.store import model_dir
+from yuqing.pipeline.cli.main import main
 
 
 def test_train_saves_model_and_card(ctx, small_data_file, cli):

@@ -5,9 +5,9 @@ import pickle
 import numpy as np
 import pytest
 
-from classifiers.model import ThresholdedOneVsRest, best_f1_threshold
-from classifiers.store import TRUSTED_TYPES, ModelError, load_model, save_model
-from classifiers.taxonomy import TOPIC_IDS
+from yuqing.classifiers.model import ThresholdedOneVsRest, best_f1_threshold
+from yuqing.classifiers.store import TRUSTED_TYPES, ModelError, load_model, save_model
+from yuqing.pipeline.core.taxonomy import TOPIC_IDS
 
 
 def test_best_f1_threshold_separates_scores():
@@ -111,13 +111,13 @@ def test_untrusted_types_are_refused(small_model, tmp_path):
     (tmp_path / "m" / "topics.skops").write_bytes(b"not a zip")
     with pytest.raises(ModelError, match="not a readable skops file"):
         load_model(tmp_path / "m")
-    assert all(t.startswith("classifiers.") for t in TRUSTED_TYPES)
+    assert all(t.startswith("yuqing.classifiers.") for t in TRUSTED_TYPES)
 
 
 def test_fast_vectoriser_transform_equals_sklearns(small_model, small_examples):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from classifiers.features import Prepare
+    from yuqing.classifiers.features import Prepare
 
     texts = [e.text for e in small_examples[:200]] + ["", "全新的词汇 never seen", "😭"]
     for pipe in (small_model.topics, small_model.sentiment):

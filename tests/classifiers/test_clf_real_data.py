@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from classifiers.experiments import load_real
-from classifiers.store import get_model
+from yuqing.classifiers.experiments import load_real
+from yuqing.classifiers.store import get_model
 
 pytestmark = pytest.mark.shared
 
 
 def test_shipped_model_reads_real_weibo_polarity(shared_dir, ctx, tmp_path, monkeypatch, cli):
-    monkeypatch.setattr("classifiers.experiments.SHARED", shared_dir / "datasets")
+    monkeypatch.setattr("yuqing.classifiers.experiments.SHARED", shared_dir / "datasets")
     data = load_real()
     texts, gold = data["weibo_senti_100k (100 sample)"]
     assert len(texts) == 100

@@ -4,10 +4,11 @@ import json
 
 import pytest
 
-from classifiers.stage import ClassifyStage
-from classifiers.store import cache_dir, get_model, model_dir
-from pipeline.ingest import Ingestor
-from pipeline.stages import default_stages
+from yuqing.classifiers.stage import ClassifyStage
+from yuqing.classifiers.store import cache_dir, get_model, model_dir
+from yuqing.pipeline.ingest import Ingestor
+from yuqing.pipeline.ingest.stages import default_stages
+from yuqing.pipeline.store import open_store
 
 POSTS = [
     {"id": "weibo:101", "platform": "weibo", "source": "wb", "published_at": "2026-11-20 09:00:00",
@@ -26,7 +27,7 @@ def test_ingest_classifies_every_stored_post(model_ctx, tmp_path):
     assert any(isinstance(s, ClassifyStage) for s in stages)
     report = Ingestor(model_ctx, stages=stages).ingest_path(src)
     assert report.stored == 3
-    store = model_ctx.store()
+    store = open_store(model_ctx)
     wage = store.get("weibo:101")
     assert "wage_arrears" in wage.topics and wage.sentiment.label == "negative"
     assert set(wage.sentiment.scores) == {"negative", "neutral", "positive"}
@@ -68,7 +69,7 @@ def test_stale_first_use_model_is_replaced_but_a_trained_one_is_kept(model_ctx, 
 
 
 def test_damaged_first_use_model_is_rebuilt_an_explicit_one_is_reported(model_ctx):
-    from classifiers.store import ModelError
+    from yuqing.classifiers.store import ModelError
 
     d = model_dir(model_ctx)
     card = json.loads((d / "metrics.json").read_text(encoding="utf-8"))

@@ -5,9 +5,9 @@ import json
 import pytest
 import yaml
 
-from classifiers.corpus import CorpusError, read_labelled
-from classifiers.taxonomy import TOPIC_IDS, UnknownTopicError, load_taxonomy
-from pipeline.config import ConfigError
+from yuqing.classifiers.corpus import CorpusError, read_labelled
+from yuqing.pipeline.core.config import ConfigError
+from yuqing.pipeline.core.taxonomy import TOPIC_IDS, UnknownTopicError, load_taxonomy
 
 
 def test_shipped_taxonomy_has_the_fixed_ids_with_chinese_names(ctx):

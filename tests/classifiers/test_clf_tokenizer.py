@@ -1,6 +1,6 @@
 """Tokeniser: normalisation, user dictionary, specials, emoji, engines' agreement."""
 
-from classifiers.tokenizer import (
+from yuqing.pipeline.core.tokenizer import (
     MENTION_TOKEN,
     URL_TOKEN,
     analyze,

@@ -6,9 +6,8 @@ records are exact. Unknown paths get a 404 and every request is logged in ``repl
 A route may be a list of responses served in turn (the last repeats) — a page that changes
 between two runs.
 
-``crawl(name, *args)`` runs ``python -m crawlers crawl`` (the crawler commands without the other
-areas' modules; ``entry="pipeline.cli"`` for the full ``yuqing``) in a child process — a Twisted
-reactor cannot restart inside the test process — against the test's config and data dirs.
+``crawl(name, *args)`` runs ``python -m yuqing crawl`` in a child process — a Twisted reactor
+cannot restart inside the test process — against the test's config and data dirs.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from pipeline.record import Post
+from yuqing.pipeline.core.record import Post
 
 PAGES = Path(__file__).resolve().parent / "pages"
 SERVER_DATE = "Thu, 26 Nov 2026 04:00:00 GMT"   # 12:00 in Beijing
@@ -145,7 +144,7 @@ def crawl(ctx):
     """Run ``crawl NAME ARGS… --json`` in a child process over ``ctx``'s dirs."""
 
     def run(name: str, *args: str, env: dict | None = None, data_dir: Path | None = None,
-            entry: str = "crawlers") -> CrawlResult:
+            entry: str = "yuqing") -> CrawlResult:
         import os
 
         cmd = [sys.executable, "-m", entry, "--config-dir", str(ctx.config_dir),

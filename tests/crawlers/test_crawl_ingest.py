@@ -6,7 +6,8 @@ from __future__ import annotations
 from conftest import read_posts, write_sources
 from test_weibo_spider import serve_search, weibo_source
 
-from pipeline.context import Context
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.store import open_store
 
 COLLECTED = ("id", "platform", "source", "url", "title", "content", "author", "published_at", "metrics",
              "thread_id", "reply_to", "location")
@@ -20,7 +21,7 @@ def collected(post) -> dict:
 def test_store_and_out_hold_the_same_records(ctx, replay, crawl, tmp_path):
     serve_search(replay)
     write_sources(ctx.config_dir, weibo_source(replay.url))
-    ingested = crawl("wb", entry="pipeline.cli")  # the command the scheduler runs
+    ingested = crawl("wb", entry="yuqing")  # the command the scheduler runs
     assert ingested.code == 0, ingested.stderr[-3000:]
     assert (ingested.summary["items"], ingested.summary["new"], ingested.summary["duplicates"]) == (9, 9, 0)
 
@@ -31,7 +32,7 @@ def test_store_and_out_hold_the_same_records(ctx, replay, crawl, tmp_path):
 
     store_ctx = Context.load(ctx.config_dir, ctx.data_dir, environ={})
     try:
-        stored = store_ctx.store().get_many(list(from_file))
+        stored = open_store(store_ctx).get_many(list(from_file))
         assert {pid: collected(p) for pid, p in stored.items()} == from_file
     finally:
         store_ctx.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import PAGES, Reply, read_posts, write_sources
 
-from crawlers.state import SourceState
+from yuqing.crawlers.state import SourceState
 
 D = PAGES / "discuz"
 

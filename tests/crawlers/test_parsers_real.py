@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawlers.parsers import PageError, discuz, feeds, tieba, wechat, weibo
+from yuqing.crawlers.parsers import PageError, discuz, feeds, tieba, wechat, weibo
 
 pytestmark = pytest.mark.shared
 

@@ -10,11 +10,11 @@ import yaml
 from click.testing import CliRunner
 from conftest import write_sources
 
-from crawlers.__main__ import main
-from crawlers.health import assess, read_events, review
-from crawlers.sources import load_sources
-from crawlers.state import RunRecord, SourceState
-from pipeline.config import ConfigError
+from yuqing.pipeline.cli.main import main
+from yuqing.crawlers.health import assess, read_events, review
+from yuqing.crawlers.sources import load_sources
+from yuqing.crawlers.state import RunRecord, SourceState
+from yuqing.pipeline.core.config import ConfigError
 
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
 
@@ -54,7 +54,7 @@ def test_duplicate_names_rejected(ctx):
 
 
 def test_cron_interval():
-    from crawlers.sources import Schedule
+    from yuqing.crawlers.sources import Schedule
 
     assert Schedule(cron="*/20 * * * *").interval_minutes() == 20
     assert Schedule(cron="0 8 * * 1").interval_minutes() == 7 * 24 * 60
@@ -121,17 +121,19 @@ def test_health_stale_failing_and_recovery_events(ctx):
 
 
 def test_health_alert_reaches_the_admin_outbox(ctx):
-    """With the alerts area present, a paused source queues a message to every admin (outbox)."""
+    """Given the alerts notifier (as the commands give it), a paused source queues a message to every
+    admin (outbox)."""
     from sqlalchemy import select
 
-    from alerts.models import OutboxMessage
-    from pipeline.statedb import engine_for, session_factory
+    from yuqing.alerts.api import notify_admins
+    from yuqing.alerts.models import OutboxMessage
+    from yuqing.pipeline.core.statedb import engine_for, session_factory
 
     write_sources(ctx.config_dir, {"name": "s", "spider": "feed", "feeds": ["http://a.test/rss"]})
     source = load_sources(ctx)[0]
     st = SourceState.load(ctx.data_dir, "s")
     st.pause("captcha", "搜狗反爬验证页", NOW, 30, 24)
-    event = review(ctx, source, st, NOW)
+    event = review(ctx, source, st, NOW, notify=notify_admins)
     assert event["delivered"] is True, event.get("delivery_error")
     with session_factory(engine_for(ctx))() as session:
         queued = session.scalars(select(OutboxMessage)).all()

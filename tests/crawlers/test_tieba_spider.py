@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from conftest import PAGES, Reply, read_posts, write_sources
 
-from crawlers.state import SourceState
+from yuqing.crawlers.state import SourceState
 
 T = PAGES / "tieba"
 KW = "朝阳区"

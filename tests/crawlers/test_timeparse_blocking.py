@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawlers.blocking import detect_block
-from crawlers.timeparse import TimeFormatError, parse_site_time, server_now
+from yuqing.crawlers.blocking import detect_block
+from yuqing.crawlers.timeparse import TimeFormatError, parse_site_time, server_now
 
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)  # 12:00 in Beijing
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from conftest import PAGES, Reply, read_posts, write_sources
 
-from crawlers.state import SourceState
+from yuqing.crawlers.state import SourceState
 
 W = PAGES / "wechat"
 KW = "朝阳区 工会"

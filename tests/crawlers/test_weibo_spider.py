@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import PAGES, Reply, read_posts, write_sources
 
-from crawlers.parsers.weibo import search_container
-from crawlers.state import SourceState
+from yuqing.crawlers.parsers.weibo import search_container
+from yuqing.crawlers.state import SourceState
 
 W = PAGES / "weibo"
 KW = "朝阳 欠薪"
@@ -202,7 +202,7 @@ def test_cookie_pool_skips_a_dead_cookie_and_check_reports_it(ctx, replay, crawl
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "crawlers", "--config-dir", str(ctx.config_dir),
+    proc = subprocess.run([sys.executable, "-m", "yuqing", "--config-dir", str(ctx.config_dir),
                            "--data-dir", str(ctx.data_dir), "sources", "check", "wb", "--json"],
                           capture_output=True, text=True, timeout=60)
     checks = json.loads(proc.stdout)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipeline.config import ConfigError, load_settings
-from pipeline.context import Context
+from yuqing.pipeline.core.config import ConfigError, load_settings
+from yuqing.pipeline.core.context import Context
 
 
 def test_defaults_and_env_selects_elasticsearch(config_dir):

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.dedupe import DedupeIndex, band_keys, jaccard, minhash_batch, signature_text
-from pipeline.record import Post
+from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.dedupe import DedupeIndex, band_keys, jaccard, minhash_batch, signature_text
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"

@@ -4,8 +4,9 @@ import json
 import subprocess
 import sys
 
-from pipeline.ingest import Ingestor
-from pipeline.record import Post
+from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.ingest import Ingestor
+from yuqing.pipeline.store import open_store
 
 LINES = [
     {"id": "weibo:1", "platform": "weibo", "source": "wb", "content": "望京SOHO某公司拖欠工资三个月了，打工人太难了[泪]",
@@ -27,7 +28,7 @@ def write_input(path):
 
 
 def run_cli(ctx, *args):
-    cmd = [sys.executable, "-m", "pipeline.cli", "--config-dir", str(ctx.config_dir),
+    cmd = [sys.executable, "-m", "yuqing", "--config-dir", str(ctx.config_dir),
            "--data-dir", str(ctx.data_dir), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
@@ -39,7 +40,7 @@ def test_ingest_counts_rejects_and_is_idempotent(ctx, tmp_path):
     assert (first.read, first.stored, first.rejected, first.duplicate_ids, first.duplicates) == (5, 3, 1, 1, 1)
     rejects = [json.loads(x) for x in open(first.rejects_file, encoding="utf-8")]
     assert rejects[0]["line"] == 3 and "source" in rejects[0]["reason"]
-    store = ctx.store()
+    store = open_store(ctx)
     long_post = store.get("forum:9")
     assert "\x00" not in long_post.content and long_post.content.endswith("已截断）")
     assert len(long_post.content) <= ctx.settings.ingest.max_content_chars + 20
@@ -80,11 +81,11 @@ def test_posts_api_for_crawlers(ctx):
     post = Post(id="news:a1", platform="news", source="rss", content="朝阳区总工会开展送温暖活动",
                 published_at="2026-11-22T08:00:00+08:00")
     report = Ingestor(ctx).ingest_posts([post])
-    assert report.stored == 1 and ctx.store().search(ctx_filter("送温暖")).total == 1
+    assert report.stored == 1 and open_store(ctx).search(ctx_filter("送温暖")).total == 1
 
 
 def ctx_filter(text):
-    from pipeline.store.base import PostFilter
+    from yuqing.pipeline.store.base import PostFilter
     return PostFilter(text=text)
 
 
@@ -99,4 +100,4 @@ def test_post_with_only_control_characters_is_rejected_not_lost(ctx, tmp_path):
     assert (report.stored, report.rejected) == (1, 1)
     reject = json.loads(open(report.rejects_file, encoding="utf-8").read())
     assert reject["reason"].startswith("normalise: weibo:c1: no text left")
-    assert ctx.store().get("weibo:c1") is None and ctx.store().get("weibo:c2") is not None
+    assert open_store(ctx).get("weibo:c1") is None and open_store(ctx).get("weibo:c2") is not None

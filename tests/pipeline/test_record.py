@@ -4,7 +4,7 @@ import io
 import json
 from datetime import timedelta
 
-from pipeline.record import Post, Reject, read_jsonl
+from yuqing.pipeline.core.record import Post, Reject, read_jsonl
 
 
 def _line(**overrides) -> str:

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from pipeline import statedb
-from pipeline.scheduler.models import JobRun
+from yuqing.pipeline.core import statedb
+from yuqing.pipeline.scheduler.models import JobRun
 
 FAKE_CRAWL = Path(__file__).with_name("fake_crawl.py")
 
@@ -64,7 +64,7 @@ def marker_count(markers: Path, name: str) -> int:
 @pytest.fixture
 def json_log(tmp_path):
     """Structured logging into a file for the test; handlers removed afterwards."""
-    from pipeline.scheduler.logs import setup_logging
+    from yuqing.pipeline.scheduler.logs import setup_logging
 
     path = tmp_path / "scheduler.log"
     setup_logging(path)

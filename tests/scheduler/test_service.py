@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.record import SHANGHAI
-from pipeline.scheduler.clock import FastClock
-from pipeline.scheduler.service import AlreadyRunning, SchedulerService, job_overview
 from tests.scheduler.conftest import configure, marker_count, run_until, runs, wait_for
+from yuqing.pipeline.cli.main import main
+from yuqing.pipeline.core.record import SHANGHAI
+from yuqing.pipeline.scheduler.clock import FastClock
+from yuqing.pipeline.scheduler.service import AlreadyRunning, SchedulerService, job_overview
 
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI)
 STAGGER = [timedelta(seconds=5 + 20 * i) for i in range(5)]  # first runs: desired_jobs staggers crawls
@@ -68,8 +68,8 @@ def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, 
     # crawler's to report (it knows the site's answer), so the scheduler adds no second message
     from sqlalchemy import select
 
-    from alerts.models import OutboxMessage
-    from pipeline import statedb
+    from yuqing.alerts.models import OutboxMessage
+    from yuqing.pipeline.core import statedb
 
     with statedb.session_factory(statedb.engine_for(ctx))() as s:
         subjects = s.scalars(select(OutboxMessage.subject).where(OutboxMessage.incident_id.is_(None))).all()

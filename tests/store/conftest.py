@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from store_helpers import write_jsonl
 
-from pipeline.synthetic import generate_posts
+from yuqing.pipeline.synthetic import generate_posts
 
 
 @pytest.fixture(scope="session")

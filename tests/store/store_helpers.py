@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.context import Context
-from pipeline.dedupe import DedupeStage
-from pipeline.ingest import Ingestor, IngestReport
-from pipeline.normalise import NormaliseStage
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.dedupe import DedupeStage
+from yuqing.pipeline.ingest import Ingestor, IngestReport
+from yuqing.pipeline.normalise import NormaliseStage
+from yuqing.pipeline.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -24,5 +25,5 @@ def ingest(ctx: Context, path: Path) -> IngestReport:
     """Ingest with the stages that exist without models: normalise + dedupe, then store."""
     stages = [NormaliseStage(ctx.settings.ingest.max_content_chars), DedupeStage(ctx)]
     report = Ingestor(ctx, stages=stages).ingest_path(path)
-    ctx.store().refresh()
+    open_store(ctx).refresh()
     return report

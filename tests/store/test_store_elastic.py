@@ -13,12 +13,13 @@ import pytest
 from click.testing import CliRunner
 from store_helpers import ingest, write_jsonl
 
-from pipeline.cli import main as cli
-from pipeline.context import Context
-from pipeline.record import Post
-from pipeline.store.base import PostFilter, StoreError, StoreUnavailable
-from pipeline.store.elastic import ElasticStore, month_index, posts_index_template
-from pipeline.synthetic import generate_posts
+from yuqing.pipeline.cli.main import main as cli
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import PostFilter, StoreError, StoreUnavailable
+from yuqing.pipeline.store.elastic import ElasticStore, month_index, posts_index_template
+from yuqing.pipeline.synthetic import generate_posts
 
 pytestmark = pytest.mark.es
 CST = timezone(timedelta(hours=8))
@@ -39,7 +40,7 @@ def post(pid: str, when: datetime, **kw) -> Post:
 def test_reingest_is_idempotent(request, backend, dataset_path):
     ctx = request.getfixturevalue("ctx" if backend == "sqlite" else "es_ctx")
     first = ingest(ctx, dataset_path)
-    store = ctx.store()
+    store = open_store(ctx)
     count, stats = store.count(), store.aggregate(by=["topic", "platform"], interval="1d")
     second = ingest(ctx, dataset_path)
     assert first.stored == count > 300
@@ -56,7 +57,7 @@ def test_template_maps_every_record_field():
 
 
 def test_month_routing_and_alias(es_ctx):
-    store: ElasticStore = es_ctx.store()
+    store: ElasticStore = open_store(es_ctx)
     # 23:30 and 00:30 local are the same UTC day but different local months
     late_oct = datetime(2026, 10, 31, 23, 30, tzinfo=CST)
     early_nov = datetime(2026, 11, 1, 0, 30, tzinfo=CST)
@@ -88,7 +89,7 @@ def test_month_routing_and_alias(es_ctx):
 
 
 def test_bulk_item_failure_is_reported_not_lost(es_ctx):
-    store: ElasticStore = es_ctx.store()
+    store: ElasticStore = open_store(es_ctx)
     good = post("forum:1", datetime(2026, 11, 2, 9, tzinfo=CST))
     bad = post("forum:2", datetime(2026, 11, 2, 9, tzinfo=CST))
     bad.thread_id = "x" * 40000  # keyword term over Lucene's 32 KB limit: refused by the index
@@ -124,12 +125,12 @@ def test_unreachable_node_spools_then_replays(tmp_path, config_dir, es_url, es_p
     up = Context.load(config_dir, data_dir, environ={"YUQING_ES_URL": es_url, "YUQING_ES_INDEX_PREFIX": es_prefix})
     report = ingest(up, head)
     assert report.replayed == 120 and report.stored == 0 and report.updated == 50
-    assert up.store().count() == 120
+    assert open_store(up).count() == 120
     out = CliRunner().invoke(cli, ["store", "health", "--json"], env={**env, "YUQING_ES_URL": es_url})
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["spooled_posts"] == 0 and json.loads(out.output)["posts"] == 120
     assert ingest(up, whole).stored == 0
-    assert up.store().count() == 120
+    assert open_store(up).count() == 120
     up.close()
 
 
@@ -145,15 +146,15 @@ def test_store_replay_command(tmp_path, config_dir, es_url, es_prefix):
     assert out.exit_code == 0, out.output
     assert "30" in out.output
     up = Context.load(config_dir, data_dir, environ={"YUQING_ES_URL": es_url, "YUQING_ES_INDEX_PREFIX": es_prefix})
-    up.store().refresh()
-    assert up.store().count() == 30
+    open_store(up).refresh()
+    assert open_store(up).count() == 30
     up.close()
 
 
 def ingest_quiet(ctx, path):
-    from pipeline.dedupe import DedupeStage
-    from pipeline.ingest import Ingestor
-    from pipeline.normalise import NormaliseStage
+    from yuqing.pipeline.dedupe import DedupeStage
+    from yuqing.pipeline.ingest import Ingestor
+    from yuqing.pipeline.normalise import NormaliseStage
 
     return Ingestor(ctx, stages=[NormaliseStage(), DedupeStage(ctx)]).ingest_path(path)
 
@@ -195,7 +196,7 @@ def test_auth_failure_names_the_credentials(config_dir, tmp_path, refusing_url):
     url, status = refusing_url
     ctx = Context.load(config_dir, tmp_path / "v", environ={"YUQING_ES_URL": url, "YUQING_ES_API_KEY": "bad"})
     with pytest.raises(StoreError) as err:
-        ctx.store().upsert_many([post("news:1", datetime(2026, 11, 2, tzinfo=CST))])
+        open_store(ctx).upsert_many([post("news:1", datetime(2026, 11, 2, tzinfo=CST))])
     assert not isinstance(err.value, StoreUnavailable)  # not spooled forever: an operator must act
     assert f"({status})" in str(err.value) and "YUQING_ES_API_KEY" in str(err.value) and url in str(err.value)
     out = CliRunner().invoke(cli, ["search", "工资"], env={"YUQING_CONFIG_DIR": str(config_dir),
@@ -209,17 +210,17 @@ def test_unreachable_and_tls_errors_are_clear(config_dir, tmp_path, es_url):
     ctx = Context.load(config_dir, tmp_path / "v", environ={"YUQING_ES_URL": closed})
     ctx.settings.store.elasticsearch.max_retries = 0
     with pytest.raises(StoreUnavailable, match="unreachable") as err:
-        ctx.store().count(PostFilter(text="工资"))
+        open_store(ctx).count(PostFilter(text="工资"))
     assert closed in str(err.value)
     # https against the plain-HTTP node: the TLS handshake fails
     tls = Context.load(config_dir, tmp_path / "v2", environ={"YUQING_ES_URL": es_url.replace("http://", "https://")})
     with pytest.raises(StoreError, match="YUQING_ES_CA_CERTS") as err:
-        tls.store().count()
+        open_store(tls).count()
     assert not isinstance(err.value, StoreUnavailable)
     missing = Context.load(config_dir, tmp_path / "v3", environ={"YUQING_ES_URL": "https://127.0.0.1:9200",
                                                                  "YUQING_ES_CA_CERTS": str(tmp_path / "nope.pem")})
     with pytest.raises(StoreError, match="YUQING_ES_CA_CERTS.*nope.pem"):
-        missing.store()
+        open_store(missing)
 
 
 def test_es_commands(tmp_path, config_dir, ctx, es_url, es_prefix, dataset_path):
@@ -243,11 +244,11 @@ def test_es_commands(tmp_path, config_dir, ctx, es_url, es_prefix, dataset_path)
         out = runner.invoke(cli, ["es", "reindex-from-sqlite"], env=env)
         assert out.exit_code == 0 and f"copied {n} posts ({new} new" in out.output, out.output
     es = ElasticStore(Context.load(config_dir, ctx.data_dir, environ=env).settings.store.elasticsearch, ctx.tz)
-    assert es.aggregate(by=["unit_tree"], interval="1d") == ctx.store().aggregate(by=["unit_tree"], interval="1d")
+    assert es.aggregate(by=["unit_tree"], interval="1d") == open_store(ctx).aggregate(by=["unit_tree"], interval="1d")
 
 
 def test_move_that_fails_keeps_the_old_copy(es_ctx):
-    store: ElasticStore = es_ctx.store()
+    store: ElasticStore = open_store(es_ctx)
     first = post("tieba:9", datetime(2026, 10, 15, 12, tzinfo=CST))
     assert store.upsert_many([first]).created == 1
     moved = post("tieba:9", datetime(2026, 11, 15, 12, tzinfo=CST))
@@ -262,7 +263,7 @@ def test_move_that_fails_keeps_the_old_copy(es_ctx):
 @pytest.mark.parametrize("backend", ["sqlite", "es"])
 def test_empty_store_answers_empty(request, backend):
     ctx = request.getfixturevalue("ctx" if backend == "sqlite" else "es_ctx")
-    store = ctx.store()
+    store = open_store(ctx)
     flt = PostFilter(text="拖欠工资", platforms=("weibo",))
     assert store.count() == 0 and store.count(flt) == 0
     assert store.search(flt).total == 0 and store.search(PostFilter()).posts == []
@@ -278,7 +279,7 @@ def test_empty_store_answers_empty(request, backend):
 @pytest.mark.parametrize("backend", ["sqlite", "es"])
 def test_same_id_twice_in_one_call_last_wins(request, backend):
     ctx = request.getfixturevalue("ctx" if backend == "sqlite" else "es_ctx")
-    store = ctx.store()
+    store = open_store(ctx)
     when = datetime(2026, 11, 3, 10, tzinfo=CST)
     batch = [post(f"weibo:{i}", when) for i in range(500)]
     batch.insert(300, post("weibo:7", when, content="第二个版本：工资已经补发"))
@@ -289,7 +290,7 @@ def test_same_id_twice_in_one_call_last_wins(request, backend):
 
 
 def test_indices_listing_and_retention(es_ctx, config_dir):
-    store: ElasticStore = es_ctx.store()
+    store: ElasticStore = open_store(es_ctx)
     months = [datetime(2026, m, 10, tzinfo=CST) for m in (6, 8, 9, 10, 11)]
     store.upsert_many([post(f"news:{i}", when) for i, when in enumerate(months)])
     store.refresh()

@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from store_helpers import ROOT, ingest
 
-from pipeline.store.base import DIMENSIONS, AggRow, PostFilter
-from pipeline.store.sqlite import bucket_start
-from pipeline.textindex import index_text, query_tokens
+from yuqing.pipeline.core.textindex import index_text, query_tokens
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import DIMENSIONS, AggRow, PostFilter
+from yuqing.pipeline.store.sqlite import bucket_start
 
 pytestmark = pytest.mark.es
 
@@ -67,7 +68,7 @@ def reference_search(posts, flt: PostFilter) -> list[str]:
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory, dataset_path, request):
     """Both stores loaded with the same file (module-scoped: ingested once for all parity tests)."""
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
     es_url = request.getfixturevalue("es_url")
     root = tmp_path_factory.mktemp("parity")
@@ -82,7 +83,7 @@ def stores(tmp_path_factory, dataset_path, request):
     es = Context.load(root / "config", root / "var-es", environ={"YUQING_ES_URL": es_url,
                                                                 "YUQING_ES_INDEX_PREFIX": prefix})
     reports = (ingest(sq, dataset_path), ingest(es, dataset_path))
-    posts = list(sq.store().iter_range())
+    posts = list(open_store(sq).iter_range())
     yield sq, es, posts, reports
     sq.close()
     es.close()
@@ -94,8 +95,8 @@ def test_same_ingest_reports_and_counts(stores):
     sq, es, posts, (r_sq, r_es) = stores
     assert r_sq.stored == r_es.stored == len(posts) > 300
     assert r_sq.duplicates == r_es.duplicates > 5  # the repost storms were folded
-    assert sq.store().count() == es.store().count() == len(posts)
-    assert {p.id for p in es.store().iter_range()} == {p.id for p in posts}
+    assert open_store(sq).count() == open_store(es).count() == len(posts)
+    assert {p.id for p in open_store(es).iter_range()} == {p.id for p in posts}
 
 
 @pytest.mark.parametrize("interval", [None, "1h", "1d"])
@@ -105,12 +106,12 @@ def test_aggregate_every_dimension_combination(stores, interval):
     for k in (0, 1, 2):
         for by in itertools.combinations(DIMS, k):
             expected = reference_aggregate(posts, list(by), interval, tz)
-            got_sq = sq.store().aggregate(by=list(by), interval=interval)
-            got_es = es.store().aggregate(by=list(by), interval=interval)
+            got_sq = open_store(sq).aggregate(by=list(by), interval=interval)
+            got_es = open_store(es).aggregate(by=list(by), interval=interval)
             assert got_sq == expected, (by, interval)
             assert got_es == expected, (by, interval)
     if interval == "1d":
-        rows = es.store().aggregate(interval="1d")
+        rows = open_store(es).aggregate(interval="1d")
         assert all(r.bucket.astimezone(tz).hour == 0 and r.bucket.astimezone(tz).minute == 0 for r in rows)
         assert sum(r.posts for r in rows) == len(posts)
 
@@ -124,9 +125,9 @@ def test_aggregate_with_filters(stores):
                 PostFilter(since=since, until=until, sentiments=("negative",)),
                 PostFilter(text="加班", units=("chaoyang",))]:
         for by, interval in [((), None), (("topic", "unit_tree"), "1d"), (("sentiment",), "6h")]:
-            assert sq.store().aggregate(flt, by=list(by), interval=interval) == \
-                es.store().aggregate(flt, by=list(by), interval=interval), (flt, by, interval)
-        assert sq.store().count(flt) == es.store().count(flt)
+            assert open_store(sq).aggregate(flt, by=list(by), interval=interval) == \
+                open_store(es).aggregate(flt, by=list(by), interval=interval), (flt, by, interval)
+        assert open_store(sq).count(flt) == open_store(es).count(flt)
 
 
 def test_search_hits_identical_for_chinese_queries(stores):
@@ -140,8 +141,8 @@ def test_search_hits_identical_for_chinese_queries(stores):
         for base in filters:
             flt = base.with_(text=query)
             expected = reference_search(posts, flt)
-            page_sq = sq.store().search(flt, limit=1000)
-            page_es = es.store().search(flt, limit=1000)
+            page_sq = open_store(sq).search(flt, limit=1000)
+            page_es = open_store(es).search(flt, limit=1000)
             assert [p.id for p in page_sq.posts] == expected, flt
             assert [p.id for p in page_es.posts] == expected, flt
             assert page_sq.total == page_es.total == len(expected)
@@ -149,32 +150,32 @@ def test_search_hits_identical_for_chinese_queries(stores):
     assert nonempty > 20
     # paging gives the same slices
     flt = PostFilter(text="工会")
-    assert [p.id for p in sq.store().search(flt, limit=7, offset=5).posts] == \
-        [p.id for p in es.store().search(flt, limit=7, offset=5).posts]
+    assert [p.id for p in open_store(sq).search(flt, limit=7, offset=5).posts] == \
+        [p.id for p in open_store(es).search(flt, limit=7, offset=5).posts]
 
 
 def test_iter_range_and_get(stores):
     sq, es, posts, _ = stores
     since = sorted(p.published_at for p in posts)[50]
     flt = PostFilter(since=since, platforms=("weibo", "forum"))
-    a = [p.id for p in sq.store().iter_range(flt, batch_size=17)]
-    b = [p.id for p in es.store().iter_range(flt, batch_size=17)]
+    a = [p.id for p in open_store(sq).iter_range(flt, batch_size=17)]
+    b = [p.id for p in open_store(es).iter_range(flt, batch_size=17)]
     assert a == b and len(a) > 50
     some = [p.id for p in posts[::40]] + ["weibo:missing"]
-    got_sq, got_es = sq.store().get_many(some), es.store().get_many(some)
+    got_sq, got_es = open_store(sq).get_many(some), open_store(es).get_many(some)
     assert got_sq == got_es and len(got_es) == len(some) - 1
-    assert es.store().get(posts[3].id) == posts[3]
-    assert es.store().get("news:nope") is None
+    assert open_store(es).get(posts[3].id) == posts[3]
+    assert open_store(es).get("news:nope") is None
 
 
 def test_deep_pages_walk_with_search_after(stores, monkeypatch):
     """Past index.max_result_window Elasticsearch pages by search_after; the slices stay equal."""
-    import pipeline.store.elastic as elastic
+    import yuqing.pipeline.store.elastic as elastic
 
     sq, es, posts, _ = stores
     monkeypatch.setattr(elastic, "MAX_WINDOW", 40)
     for flt, offset, limit in [(PostFilter(), 95, 30), (PostFilter(platforms=("weibo",)), 41, 3),
                                (PostFilter(text="工会"), 39, 5), (PostFilter(), len(posts) - 5, 20)]:
-        a, b = sq.store().search(flt, limit=limit, offset=offset), es.store().search(flt, limit=limit, offset=offset)
+        a, b = open_store(sq).search(flt, limit=limit, offset=offset), open_store(es).search(flt, limit=limit, offset=offset)
         assert [p.id for p in a.posts] == [p.id for p in b.posts] and a.total == b.total
         assert len(b.posts) == max(0, min(limit, a.total - offset))

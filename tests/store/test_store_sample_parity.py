@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from store_helpers import ROOT
 
-from pipeline.context import Context
-from pipeline.ingest import Ingestor
-from pipeline.store.base import PostFilter
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.ingest import Ingestor
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import PostFilter
 
 pytestmark = pytest.mark.es
 SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"
@@ -31,7 +32,7 @@ def sample_slice(tmp_path) -> Path:
 def test_default_pipeline_same_answers(ctx: Context, es_ctx: Context, sample_slice: Path):
     reports = [Ingestor(c).ingest_path(sample_slice) for c in (ctx, es_ctx)]
     assert reports[0].stored == reports[1].stored > 300
-    sq, es = ctx.store(), es_ctx.store()
+    sq, es = open_store(ctx), open_store(es_ctx)
     posts = list(sq.iter_range())
     assert any(p.topics for p in posts) and any(p.org_units for p in posts) and any(p.sentiment for p in posts)
     assert [p.id for p in es.iter_range()] == [p.id for p in posts]

@@ -25,8 +25,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.context import Context
-from pipeline.record import Post
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.store import open_store
 
 PASSWORD = "Duty-Pass-2026"
 COMMUNITY, SIBLING, SUBDISTRICT = "sq-fangcaodi", "sq-jixiangli", "jd-chaowai"
@@ -63,9 +64,9 @@ def _post(n: int, unit: str, path: list[str], at: datetime, text: str, sentiment
 
 
 def populate(ctx: Context, now: datetime) -> World:
-    from alerts.org import load_org
-    from alerts.state import Finding, StateStore
-    from console.accounts import add_user
+    from yuqing.alerts.state import Finding, StateStore
+    from yuqing.console.accounts import add_user
+    from yuqing.pipeline.core.org import load_org
 
     world = World(ctx, now)
     org = load_org(ctx)
@@ -85,7 +86,7 @@ def populate(ctx: Context, now: datetime) -> World:
         for n in range(24, 30):
             posts.append(_post(n, unit, path, now - timedelta(hours=n), f"{unit} 工会组织职工篮球赛，大家很开心（{n}）",
                                "positive", "culture_sports"))
-    store = ctx.store()
+    store = open_store(ctx)
     store.upsert_many(posts)
     store.refresh()
     state = StateStore(ctx)
@@ -133,7 +134,7 @@ class LiveServer:
     def __init__(self, ctx: Context):
         import uvicorn
 
-        from console.app import create_app
+        from yuqing.console.app import create_app
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -217,7 +218,7 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD, path: 
 def make_briefing(ctx, unit: str):
     """A briefing of ``unit`` in the archive, built by the briefing area when it is installed."""
     try:
-        from pipeline.briefing import build_weekly
+        from yuqing.pipeline.briefing import build_weekly
     except ImportError:  # same archive layout, written by hand
         import json
 

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from console import accounts, audit, sessions
-from console.db import db_session, now_utc
-from console.models import ConsoleUser
-from pipeline.cli import main
+from yuqing.console import accounts, audit, sessions
+from yuqing.console.db import db_session, now_utc
+from yuqing.console.models import ConsoleUser
+from yuqing.pipeline.cli.main import main
 
 PASSWORD = "Duty-Pass-2026"
 
@@ -82,7 +82,7 @@ def test_sessions_expire_when_idle(ctx):
     account = accounts.add_user(ctx, "shiyong", PASSWORD, "sq-fangcaodi")
     token, info = sessions.create_session(ctx, account)
     assert info.expires_at - now_utc() <= timedelta(minutes=ctx.settings.console.session_idle_minutes)
-    from console.models import ConsoleSession
+    from yuqing.console.models import ConsoleSession
 
     with db_session(ctx) as s:
         row = s.scalars(select(ConsoleSession)).one()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from console import audit
-from console.sessions import SESSION_COOKIE
+from yuqing.console import audit
+from yuqing.console.sessions import SESSION_COOKIE
 
 from .conftest import COMMUNITY, SIBLING, login_client, make_briefing
 
@@ -17,7 +17,7 @@ ACTIONS = ["acknowledge", "resolve", "reopen"]
 
 
 def _status(world, unit):
-    from alerts import api
+    from yuqing.alerts import api
 
     return api.get_incident(world.ctx, world.incidents[unit]).status
 
@@ -209,8 +209,8 @@ def test_sign_in_needs_a_json_body_and_never_echoes_the_password(console_world, 
 def test_lockout_tells_the_admins_and_is_audited(console_world, console_server):
     from sqlalchemy import select
 
-    from alerts.models import OutboxMessage
-    from pipeline.statedb import engine_for, session_factory
+    from yuqing.alerts.models import OutboxMessage
+    from yuqing.pipeline.core.statedb import engine_for, session_factory
 
     limit = console_world.ctx.settings.console.max_failed_logins
     codes = [httpx.post(console_server.url + "/api/session", json={"username": "fangcaodi", "password": f"guess-{i}"}

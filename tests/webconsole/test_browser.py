@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_officer_signs_in_sees_only_own_community_and_acknowledges(console_world, console_server, page):
-    from alerts import api
+    from yuqing.alerts import api
 
     base = console_server.url
     mine, sibling = console_world.incidents[COMMUNITY], console_world.incidents[SIBLING]
@@ -136,7 +136,7 @@ def test_phone_layout(console_world, console_server, phone):
 def test_queue_refreshes_itself_when_an_incident_opens(console_world, page):
     from datetime import datetime, timezone
 
-    from alerts.state import Finding, StateStore
+    from yuqing.alerts.state import Finding, StateStore
 
     from .conftest import LiveServer
 

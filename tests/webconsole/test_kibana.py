@@ -12,15 +12,15 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from alerts.index import alerts_index_template
-from console import kibana
-from pipeline.cli import main
+from yuqing.alerts.index import alerts_index_template
+from yuqing.console import kibana
+from yuqing.pipeline.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def posts_index_template(prefix: str) -> dict:
-    from pipeline.store.elastic import posts_index_template as template  # the es area's mapping
+    from yuqing.pipeline.store.elastic import posts_index_template as template  # the es area's mapping
 
     return template(prefix)
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from console import charts, queries
-from pipeline.record import Post
+from yuqing.console import charts, queries
+from yuqing.pipeline.core.record import Post
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -15,7 +15,7 @@ from .conftest import free_port
 def test_yuqing_serve_starts_and_answers(ctx):
     port = free_port()
     env = {**os.environ, "YUQING_CONFIG_DIR": str(ctx.config_dir), "YUQING_DATA_DIR": str(ctx.data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "yuqing", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -37,7 +37,7 @@ def test_yuqing_serve_starts_and_answers(ctx):
 def test_yuqing_serve_reports_a_broken_org_file(ctx):
     from click.testing import CliRunner
 
-    from pipeline.cli import main
+    from yuqing.pipeline.cli.main import main
 
     (ctx.config_dir / "org.yaml").write_text("units: [", encoding="utf-8")
     result = CliRunner().invoke(main, ["--config-dir", str(ctx.config_dir), "--data-dir", str(ctx.data_dir),

@@ -35,7 +35,9 @@ from typing import Protocol
 
 import emoji
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from yuqing.pipeline.core.resources import shipped
+
+DATA_DIR = shipped("data")
 USER_DICT = DATA_DIR / "dict" / "userdict.txt"
 STOP_WORDS = DATA_DIR / "dict" / "stopwords.txt"
 SENTIMENT_LEXICON = DATA_DIR / "dict" / "sentiment.txt"

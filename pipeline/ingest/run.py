@@ -28,11 +28,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
-from pipeline.context import Context
-from pipeline.record import Post, Reject, read_jsonl_path
-from pipeline.spool import Spool
-from pipeline.stages import Stage, default_stages
-from pipeline.store.base import PostStore, StoreUnavailable
+from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.record import Post, Reject, read_jsonl_path
+from yuqing.pipeline.ingest.spool import Spool
+from yuqing.pipeline.ingest.stages import Stage, default_stages
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import PostStore, StoreUnavailable
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Ingestor:
     def __init__(self, ctx: Context, *, store: PostStore | None = None, stages: list[Stage] | None = None,
                  on_batch: Callable[[int], None] | None = None):
         self.ctx = ctx
-        self.store = store if store is not None else ctx.store()
+        self.store = store if store is not None else open_store(ctx)
         self.stages = stages if stages is not None else default_stages(ctx)
         self.batch_size = ctx.settings.ingest.batch_size
         self.spool = Spool(ctx.path("spool"))

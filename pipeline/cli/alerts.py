@@ -11,12 +11,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from alerts import api
-from alerts.models import SEVERITY_NAMES, STATUS_NAMES
-from alerts.org import LEVEL_NAMES, load_org
-from pipeline.cli import emit_json, get_context, parse_time_option
-from pipeline.config import ConfigError
-from pipeline.store.base import PostFilter, StoreError
+from yuqing.alerts import api
+from yuqing.alerts.detect import run_evaluation
+from yuqing.alerts.index import sync_incidents
+from yuqing.alerts.linking import Linker
+from yuqing.alerts.outbox import deliver_due, list_outbox
+from yuqing.alerts.state import StateStore
+from yuqing.pipeline.cli.common import emit_json, get_context, parse_time_option
+from yuqing.pipeline.core.config import ConfigError
+from yuqing.pipeline.core.names import LEVEL_NAMES, SEVERITY_NAMES, STATUS_NAMES
+from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import PostFilter, StoreError, parse_interval
 
 console = Console()
 
@@ -48,7 +54,6 @@ def alerts_group() -> None:
 @click.pass_context
 def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, as_json: bool) -> None:
     """Detect trends and high-risk posts as of a time, open/update incidents, escalate overdue ones."""
-    from alerts.detect import run_evaluation
 
     ctx = get_context(click_ctx)
     try:
@@ -83,7 +88,7 @@ def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, a
 
 
 def _latest(ctx) -> datetime:
-    newest = ctx.store().search(PostFilter(), limit=1).posts
+    newest = open_store(ctx).search(PostFilter(), limit=1).posts
     if not newest:
         raise click.ClickException("the store holds no posts: nothing to evaluate (latest)")
     return newest[0].published_at + timedelta(seconds=1)
@@ -103,8 +108,6 @@ def replay_cmd(click_ctx, from_text: str | None, to_text: str, days: float, ever
 
     Notifications are queued in the outbox as they would have been; send them with ``alerts deliver``.
     """
-    from alerts.detect import run_evaluation
-    from pipeline.store.base import parse_interval
 
     ctx = get_context(click_ctx)
     try:
@@ -178,7 +181,6 @@ def list_cmd(click_ctx, status: str | None, unit: str | None, topic: str | None,
 
 
 def _show(ctx, incident_id: int, as_json: bool) -> None:
-    from alerts.outbox import list_outbox
 
     inc = api.get_incident(ctx, incident_id)
     if inc is None:
@@ -275,7 +277,6 @@ def reopen_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: 
 @click.pass_context
 def deliver_cmd(click_ctx, as_json: bool) -> None:
     """Send due notifications from the outbox (retries with backoff; safe to run concurrently)."""
-    from alerts.outbox import deliver_due
 
     ctx = get_context(click_ctx)
     report = deliver_due(ctx)
@@ -295,7 +296,6 @@ def deliver_cmd(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def outbox_cmd(click_ctx, status: str | None, incident_id: int | None, limit: int, as_json: bool) -> None:
     """Queued and sent notifications."""
-    from alerts.outbox import list_outbox
 
     ctx = get_context(click_ctx)
     rows = list_outbox(ctx, status, incident_id, limit)
@@ -316,8 +316,6 @@ def outbox_cmd(click_ctx, status: str | None, incident_id: int | None, limit: in
 @click.pass_context
 def reindex_cmd(click_ctx) -> None:
     """Rebuild {prefix}-alerts in Elasticsearch from the state database."""
-    from alerts.index import sync_incidents
-    from alerts.state import StateStore
 
     ctx = get_context(click_ctx)
     if ctx.settings.store.backend != "elasticsearch":
@@ -411,7 +409,6 @@ def org_show(click_ctx, unit: str | None, depth: int | None, as_json: bool) -> N
 @click.pass_context
 def org_link(click_ctx, text: str, location: str | None, as_json: bool) -> None:
     """Which units TEXT links to, and why."""
-    from alerts.linking import Linker
 
     _, org = _load_org(click_ctx)
     linker = Linker(org)

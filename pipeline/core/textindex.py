@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from classifiers.tokenizer import segment, segment_for_search
+from yuqing.pipeline.core.tokenizer import segment, segment_for_search
 
 _WORD = re.compile(r"[^\W_]+")
 

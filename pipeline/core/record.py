@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -49,34 +48,16 @@ from pydantic import (
     model_validator,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from yuqing.pipeline.core.names import PLATFORM_NAMES, SENTIMENT_NAMES
+from yuqing.pipeline.core.timeutil import SHANGHAI, to_aware  # noqa: F401 (re-exported)
 
-PLATFORMS = ("weibo", "wechat", "forum", "tieba", "news")
-SENTIMENTS = ("negative", "neutral", "positive")
+PLATFORMS = tuple(PLATFORM_NAMES)
+SENTIMENTS = tuple(SENTIMENT_NAMES)
 
 Platform = Literal["weibo", "wechat", "forum", "tieba", "news"]
 SentimentLabel = Literal["negative", "neutral", "positive"]
 
 _ID_RE = re.compile(r"^(weibo|wechat|forum|tieba|news):\S+$")
-
-
-def to_aware(value: Any) -> Any:
-    """Parse an ISO 8601 string or datetime; naive times are Asia/Shanghai."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise ValueError("empty time")
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise ValueError(f"not an ISO 8601 time: {value!r}") from exc
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        value = datetime.fromtimestamp(value, tz=timezone.utc)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=SHANGHAI)
-    return value
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(to_aware)]

@@ -8,8 +8,9 @@ check cookies, review health, resume a paused source.
 ``yuqing sources health [--json]``      review every source, alert administrators on changes
 ``yuqing sources resume NAME``          lift a pause early (after fixing cookies/proxies)
 
-The same commands run without the other areas' modules as ``python -m crawlers [--config-dir D]
-[--data-dir D] crawl NAME`` (see :mod:`crawlers.__main__`).
+The crawl command composes collection and ingest: the crawlers hand their batches to
+``Ingestor(ctx).ingest_posts`` and their health changes to ``alerts.api.notify_admins`` — both
+passed in from here, so the crawlers import neither.
 """
 
 from __future__ import annotations
@@ -21,10 +22,15 @@ from datetime import datetime
 import click
 from rich.table import Table
 
-# pipeline.cli loads the other areas' commands only when its group runs, so importing its helpers
-# here keeps ``python -m crawlers crawl NAME`` (the scheduler's child process) light.
-from pipeline.cli import console, emit_json, err_console, get_context, parse_time_option
-from pipeline.config import ConfigError
+from yuqing.alerts.api import notify_admins
+from yuqing.crawlers.health import assess, review_all
+from yuqing.crawlers.preflight import check_sources, to_json
+from yuqing.crawlers.runner import CrawlError, describe_cursor, run_source
+from yuqing.crawlers.sources import get_source, load_sources
+from yuqing.crawlers.state import SourceState
+from yuqing.pipeline.cli.common import console, emit_json, err_console, get_context, parse_time_option
+from yuqing.pipeline.core.config import ConfigError
+from yuqing.pipeline.ingest import Ingestor
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -48,14 +54,19 @@ SUMMARY_ROWS = [("页面 pages", "pages"), ("条目 items", "items"), ("新增 n
 def crawl(click_ctx, source_name: str, out: str | None, max_pages: int | None, since: str | None,
           force: bool, as_json: bool) -> None:
     """Crawl one configured SOURCE now (ingest, or --out FILE). Exit 3 when paused by a block."""
-    from crawlers.runner import CrawlError, run_source
-    from crawlers.sources import get_source
 
     ctx = get_context(click_ctx)
     since_dt = parse_since(since)
     try:
         source = get_source(ctx, source_name)
-        outcome = run_source(ctx, source, out=out, max_pages=max_pages, since=since_dt, force=force)
+        ingest = None
+        if not out:
+            try:
+                ingest = Ingestor(ctx).ingest_posts
+            except Exception as exc:  # an unusable store: fail before fetching anything
+                raise CrawlError(f"cannot open the post store: {type(exc).__name__}: {exc}") from exc
+        outcome = run_source(ctx, source, out=out, max_pages=max_pages, since=since_dt, force=force,
+                             ingest=ingest, notify=notify_admins)
     except (ConfigError, CrawlError) as exc:
         raise click.ClickException(str(exc)) from exc
     run = outcome.run
@@ -89,10 +100,6 @@ def sources(click_ctx, as_json: bool) -> None:
     """List configured sources with last run, cursor and health."""
     if click_ctx.invoked_subcommand is not None:
         return
-    from crawlers.health import assess
-    from crawlers.runner import describe_cursor
-    from crawlers.sources import load_sources
-    from crawlers.state import SourceState
 
     ctx = get_context(click_ctx)
     try:
@@ -129,8 +136,6 @@ def sources(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def sources_check(click_ctx, names: tuple[str, ...], as_json: bool) -> None:
     """Pre-flight: does each source's cookie (or no cookie) still get real pages? Exit 3 if any fails."""
-    from crawlers.preflight import check_sources, to_json
-    from crawlers.sources import get_source, load_sources
 
     ctx = get_context(click_ctx)
     try:
@@ -156,11 +161,10 @@ def sources_check(click_ctx, names: tuple[str, ...], as_json: bool) -> None:
 @click.pass_context
 def sources_health(click_ctx, as_json: bool) -> None:
     """Review every source's health; stale/paused/failing sources alert the administrators."""
-    from crawlers.health import review_all
 
     ctx = get_context(click_ctx)
     try:
-        events = review_all(ctx)
+        events = review_all(ctx, notify=notify_admins)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -177,8 +181,6 @@ def sources_health(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def sources_resume(click_ctx, name: str) -> None:
     """Lift a source's pause (and forget dead-cookie verdicts) so the next run goes ahead."""
-    from crawlers.sources import get_source
-    from crawlers.state import SourceState
 
     ctx = get_context(click_ctx)
     try:

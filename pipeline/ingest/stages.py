@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline.record import Post
+from yuqing.pipeline.core.record import Post
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 
 class Stage(Protocol):
@@ -27,8 +27,8 @@ class Stage(Protocol):
 
 
 def default_stages(ctx: Context) -> list[Stage]:
-    from pipeline.dedupe import DedupeStage
-    from pipeline.normalise import NormaliseStage
+    from yuqing.pipeline.dedupe import DedupeStage
+    from yuqing.pipeline.normalise import NormaliseStage
 
     stages: list[Stage] = [NormaliseStage(ctx.settings.ingest.max_content_chars), DedupeStage(ctx)]
     if ctx.settings.ingest.classify:
@@ -40,13 +40,13 @@ def default_stages(ctx: Context) -> list[Stage]:
 
 def classify_stages(ctx: Context) -> list[Stage]:
     """Topic and sentiment classification (issue: classifiers)."""
-    from classifiers.stage import ClassifyStage
+    from yuqing.classifiers.stage import ClassifyStage
 
     return [ClassifyStage(ctx)]
 
 
 def link_stages(ctx: Context) -> list[Stage]:
     """Linking to the union hierarchy (issue: alerts)."""
-    from alerts.linking import LinkStage
+    from yuqing.alerts.linking import LinkStage
 
     return [LinkStage(ctx)]

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
-from pipeline.store.base import StoreError
+from yuqing.pipeline.briefing.archive import list_archive
+from yuqing.pipeline.briefing.build import BriefingError, build_daily, build_weekly, mail_briefing
+from yuqing.pipeline.briefing.mail import MailError
+from yuqing.pipeline.cli.common import console, emit_json, get_context
+from yuqing.pipeline.store.base import StoreError
 
 
 @click.group("briefing")
@@ -24,9 +28,6 @@ def _common(func):
 
 
 def _run(click_ctx, builder, period_arg, unit, out_dir, mail, as_json) -> None:
-    from pipeline.briefing.build import BriefingError, mail_briefing
-    from pipeline.briefing.mail import MailError
-    from pipeline.cli import console, emit_json, get_context
 
     ctx = get_context(click_ctx)
     try:
@@ -64,7 +65,6 @@ def _run(click_ctx, builder, period_arg, unit, out_dir, mail, as_json) -> None:
 @click.pass_context
 def weekly(click_ctx, week, unit, out_dir, mail, as_json) -> None:
     """Write the weekly briefing (舆情周报) for the district or one unit."""
-    from pipeline.briefing.build import build_weekly
 
     _run(click_ctx, build_weekly, week, unit, out_dir, mail, as_json)
 
@@ -75,7 +75,6 @@ def weekly(click_ctx, week, unit, out_dir, mail, as_json) -> None:
 @click.pass_context
 def daily(click_ctx, day, unit, out_dir, mail, as_json) -> None:
     """Write the daily digest (舆情日报) for the district or one unit."""
-    from pipeline.briefing.build import build_daily
 
     _run(click_ctx, build_daily, day, unit, out_dir, mail, as_json)
 
@@ -87,8 +86,6 @@ def list_cmd(click_ctx, as_json: bool) -> None:
     """Show archived briefings (data_dir/briefings), newest first."""
     from rich.table import Table
 
-    from pipeline.briefing.archive import list_archive
-    from pipeline.cli import console, emit_json, get_context
 
     ctx = get_context(click_ctx)
     items = list_archive(ctx)

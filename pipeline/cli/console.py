@@ -9,11 +9,19 @@ from pathlib import Path
 
 import click
 
-from console.models import ROLE_LABELS, ROLES
+from yuqing.console import audit
+from yuqing.console.accounts import AccountError, add_user, get_user, list_users, reset_password, set_disabled
+from yuqing.console.app import create_app
+from yuqing.console.db import now_utc
+from yuqing.console.kibana import export
+from yuqing.console.models import ROLES
+from yuqing.pipeline.cli.common import emit_json, get_context
+from yuqing.pipeline.core.config import ConfigError
+from yuqing.pipeline.core.names import ROLE_NAMES
+from yuqing.pipeline.core.org import load_org
 
 
 def _ctx(click_ctx):
-    from pipeline.cli import get_context
 
     return get_context(click_ctx)
 
@@ -30,7 +38,6 @@ def _read_password(password_stdin: bool, confirm: bool = True) -> str:
 
 
 def _audit(ctx, action: str, account, detail: str = "") -> None:
-    from console import audit
 
     operator = os.environ.get("SUDO_USER") or os.environ.get("USER") or "cli"
     audit.record(ctx, f"cli:{operator}"[:64], action, unit_id=account.unit_id, target=f"user:{account.username}",
@@ -53,7 +60,6 @@ def users() -> None:
 @click.pass_context
 def users_add(click_ctx, username: str, unit_id: str, role: str, display_name: str, password_stdin: bool) -> None:
     """Create an account."""
-    from console.accounts import AccountError, add_user
 
     ctx = _ctx(click_ctx)
     password = _read_password(password_stdin)
@@ -62,7 +68,7 @@ def users_add(click_ctx, username: str, unit_id: str, role: str, display_name: s
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     _audit(ctx, "user.add", account, f"role={role}")
-    click.echo(f"已创建 created {account.username} ({ROLE_LABELS[role]}, {unit_id})")
+    click.echo(f"已创建 created {account.username} ({ROLE_NAMES[role]}, {unit_id})")
 
 
 @users.command("list")
@@ -71,14 +77,10 @@ def users_add(click_ctx, username: str, unit_id: str, role: str, display_name: s
 @click.pass_context
 def users_list(click_ctx, unit_id: str | None, as_json: bool) -> None:
     """List accounts."""
-    from console.accounts import list_users
-    from console.db import now_utc
-    from pipeline.cli import emit_json
 
     ctx = _ctx(click_ctx)
     units = None
     if unit_id:
-        from alerts.org import load_org
 
         org = load_org(ctx)
         if org.get(unit_id) is None:
@@ -98,7 +100,7 @@ def users_list(click_ctx, unit_id: str | None, as_json: bool) -> None:
     for a in rows:
         state = "停用 disabled" if a.disabled else ("锁定 locked" if a.locked_until and a.locked_until > now else "正常")
         last = a.last_login_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M") if a.last_login_at else "—"
-        table.add_row(a.username, a.display_name, a.unit_id, ROLE_LABELS.get(a.role, a.role), state, last)
+        table.add_row(a.username, a.display_name, a.unit_id, ROLE_NAMES.get(a.role, a.role), state, last)
     Console().print(table)
 
 
@@ -108,7 +110,6 @@ def users_list(click_ctx, unit_id: str | None, as_json: bool) -> None:
 @click.pass_context
 def users_disable(click_ctx, username: str, enable: bool) -> None:
     """Disable an account (ends its sessions at once), or --enable it again."""
-    from console.accounts import AccountError, set_disabled
 
     ctx = _ctx(click_ctx)
     try:
@@ -125,7 +126,6 @@ def users_disable(click_ctx, username: str, enable: bool) -> None:
 @click.pass_context
 def users_reset_password(click_ctx, username: str, password_stdin: bool) -> None:
     """Set a new password, clear a lock-out and sign the account out everywhere."""
-    from console.accounts import AccountError, get_user, reset_password
 
     ctx = _ctx(click_ctx)
     if get_user(ctx, username) is None:
@@ -148,8 +148,6 @@ def serve(click_ctx, host: str | None, port: int | None, workers: int) -> None:
     """Run the duty console (web pages and /api/) under uvicorn."""
     import uvicorn
 
-    from console.app import create_app
-    from pipeline.config import ConfigError
 
     ctx = _ctx(click_ctx)
     cfg = ctx.settings.console
@@ -175,7 +173,6 @@ def kibana() -> None:
 @click.pass_context
 def kibana_export(click_ctx, out_dir: Path, prefix: str | None) -> None:
     """Write the saved objects (import them in Kibana: Stack Management → Saved objects → Import)."""
-    from console.kibana import export
 
     ctx = _ctx(click_ctx)
     prefix = prefix or ctx.settings.store.elasticsearch.index_prefix

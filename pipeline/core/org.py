@@ -47,16 +47,15 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.config import ConfigError, load_yaml_model
+from yuqing.pipeline.core.config import ConfigError, load_yaml_model
+from yuqing.pipeline.core.names import LEVEL_NAMES  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 ORG_FILE = "org.yaml"
 Level = Literal["district", "subdistrict", "community", "enterprise"]
 LEVELS: tuple[str, ...] = ("district", "subdistrict", "community", "enterprise")
-LEVEL_NAMES = {"district": "区总工会", "subdistrict": "街道/地区工会", "community": "社区/村工会",
-               "enterprise": "企业工会"}
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_SETS = {"daily": set(range(7)), "weekdays": set(range(5)), "weekends": {5, 6}}

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from itertools import count
 from pathlib import Path
 
-from pipeline.record import Post, Reject, read_jsonl_path
-from pipeline.store.base import PostStore, UpsertResult
+from yuqing.pipeline.core.record import Post, Reject, read_jsonl_path
+from yuqing.pipeline.store.base import PostStore, UpsertResult
 
 _seq = count()
 

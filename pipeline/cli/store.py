@@ -6,7 +6,12 @@ import sys
 
 import click
 
-from pipeline.store.base import StoreError
+from yuqing.pipeline.cli.common import emit_json, get_context
+from yuqing.pipeline.ingest.spool import Spool
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import StoreError, UpsertResult
+from yuqing.pipeline.store.elastic import ElasticStore
+from yuqing.pipeline.store.sqlite import SqliteStore
 
 
 @click.group("store")
@@ -19,12 +24,10 @@ def store_group() -> None:
 @click.pass_context
 def health(click_ctx, as_json: bool) -> None:
     """Show which store is configured and whether it answers."""
-    from pipeline.cli import emit_json, get_context
-    from pipeline.spool import Spool
 
     ctx = get_context(click_ctx)
     try:
-        info = ctx.store().health()
+        info = open_store(ctx).health()
     except StoreError as exc:
         info = {"backend": ctx.settings.store.backend, "status": "unreachable", "error": str(exc)}
     info["spooled_posts"] = Spool(ctx.path("spool")).pending()
@@ -41,14 +44,12 @@ def health(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def replay(click_ctx) -> None:
     """Deliver posts spooled while the store was unreachable."""
-    from pipeline.cli import get_context
-    from pipeline.spool import Spool
 
     ctx = get_context(click_ctx)
     spool = Spool(ctx.path("spool"))
     pending = spool.pending()
     try:
-        result = spool.replay(ctx.store())
+        result = spool.replay(open_store(ctx))
     except StoreError as exc:
         raise click.ClickException(f"store still unreachable, {pending} posts stay spooled: {exc}") from exc
     click.echo(f"replayed {result.created + result.updated} posts "
@@ -61,8 +62,6 @@ def es_group() -> None:
 
 
 def _elastic(click_ctx):
-    from pipeline.cli import get_context
-    from pipeline.store.elastic import ElasticStore
 
     ctx = get_context(click_ctx)
     try:
@@ -94,7 +93,6 @@ def es_setup(click_ctx, force: bool) -> None:
 @click.pass_context
 def es_health(click_ctx, as_json: bool) -> None:
     """Cluster health, the alias and its monthly indices, post count, template version."""
-    from pipeline.cli import emit_json
 
     _, store = _elastic(click_ctx)
     try:
@@ -117,7 +115,6 @@ def es_health(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def es_indices(click_ctx, as_json: bool) -> None:
     """The monthly post indices behind the alias, with posts and size."""
-    from pipeline.cli import emit_json
 
     _, store = _elastic(click_ctx)
     try:
@@ -166,7 +163,6 @@ def es_prune(click_ctx, keep_months: int, dry_run: bool, yes: bool) -> None:
 @click.pass_context
 def es_template(click_ctx) -> None:
     """Print the posts index template (JSON) as `yuqing es setup` would put it."""
-    from pipeline.cli import emit_json
 
     _, store = _elastic(click_ctx)
     emit_json({"name": store.alias, "body": store.template_body()})
@@ -179,8 +175,6 @@ def es_reindex_from_sqlite(click_ctx, batch_size: int) -> None:
     """Copy every post of the embedded SQLite store into Elasticsearch (idempotent)."""
     from rich.progress import Progress
 
-    from pipeline.store.base import UpsertResult
-    from pipeline.store.sqlite import SqliteStore
 
     ctx, store = _elastic(click_ctx)
     path = ctx.path(ctx.settings.store.sqlite.path)

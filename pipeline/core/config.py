@@ -139,7 +139,7 @@ class SchedulerSettings(_Section):
     history_days: int = Field(default=90, ge=1)                 # job-run records kept
     notify_after_failures: int = Field(default=3, ge=1)         # admins told at this many failures in a row
     # the crawl child's command line; {python} {config_dir} {data_dir} {source} are filled in.
-    # Default: {python} -m crawlers --config-dir {config_dir} --data-dir {data_dir} crawl {source}
+    # Default: {python} -m yuqing --config-dir {config_dir} --data-dir {data_dir} crawl {source}
     crawl_command: list[str] | None = None
 
 

@@ -1,22 +1,30 @@
 """The application context every command gets: config dir, data dir, settings, and the shared
-resources built from them (the post store, the state database URL).
+resources built from them.
 
 Library code takes a :class:`Context` instead of reading globals, so tests build one over a
-temporary data dir and a test Elasticsearch index prefix.
+temporary data dir and a test Elasticsearch index prefix. Layers above the foundation keep what
+they open once per context with :meth:`Context.shared` (the post store:
+``yuqing.pipeline.store.open_store(ctx)``); :meth:`Context.close` closes it all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from pipeline.config import ConfigError, Settings, default_config_dir, default_data_dir, load_settings
+from yuqing.pipeline.core.config import (
+    ConfigError,
+    Settings,
+    default_config_dir,
+    default_data_dir,
+    load_settings,
+)
 
-if TYPE_CHECKING:
-    from pipeline.store.base import PostStore
+T = TypeVar("T")
 
 
 @dataclass
@@ -24,7 +32,7 @@ class Context:
     config_dir: Path
     data_dir: Path
     settings: Settings
-    _store: PostStore | None = field(default=None, repr=False)
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, config_dir: str | Path | None = None, data_dir: str | Path | None = None,
@@ -53,15 +61,16 @@ class Context:
     def state_url(self) -> str:
         return self.settings.state.url or f"sqlite:///{self.path('state.db').resolve()}"
 
-    def store(self) -> PostStore:
-        """The configured post store, opened once per context."""
-        if self._store is None:
-            from pipeline.store.factory import open_store
-
-            self._store = open_store(self)
-        return self._store
+    def shared(self, key: str, factory: Callable[[], T]) -> T:
+        """The resource ``key`` of this context, built by ``factory()`` on first use; closed (if
+        it has ``close()``) by :meth:`close`."""
+        if key not in self._shared:
+            self._shared[key] = factory()
+        return self._shared[key]
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        while self._shared:
+            _key, resource = self._shared.popitem()
+            close = getattr(resource, "close", None)
+            if close is not None:
+                close()

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.config import ConfigError, load_yaml_model
+from yuqing.pipeline.core.config import ConfigError, load_yaml_model
+from yuqing.pipeline.core.names import SENTIMENT_NAMES  # noqa: F401 (re-exported)
+from yuqing.pipeline.core.resources import shipped_config_dir
 
 if TYPE_CHECKING:
-    from pipeline.context import Context
+    from yuqing.pipeline.core.context import Context
 
 #: the fixed topic ids, in display order
 TOPIC_IDS: tuple[str, ...] = (
@@ -25,8 +27,6 @@ TOPIC_IDS: tuple[str, ...] = (
     "occupational_safety", "gig_workers", "women_workers", "labor_dispute", "union_services",
     "employment_training",
 )
-
-SENTIMENT_NAMES = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 
 
 class UnknownTopicError(ValueError):
@@ -117,7 +117,7 @@ def load_taxonomy(ctx: Context | None = None) -> Taxonomy:
     if ctx is not None:
         path = Path(ctx.config_dir) / "taxonomy.yaml"
     else:
-        path = Path(__file__).resolve().parent.parent / "config" / "taxonomy.yaml"
+        path = shipped_config_dir() / "taxonomy.yaml"
     if not path.exists():
         raise ConfigError(path, "", "file not found (the topic taxonomy is required for classification)")
     return _cached(str(path.resolve()), path.stat().st_mtime)

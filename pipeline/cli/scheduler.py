@@ -6,6 +6,20 @@ import logging
 
 import click
 
+from yuqing.pipeline.cli.common import console, emit_json, get_context
+from yuqing.pipeline.core import statedb
+from yuqing.pipeline.core.config import ConfigError
+from yuqing.pipeline.scheduler import jobs
+from yuqing.pipeline.scheduler.logs import setup_logging
+from yuqing.pipeline.scheduler.models import JobRun
+from yuqing.pipeline.scheduler.service import (
+    AlreadyRunning,
+    SchedulerService,
+    desired_jobs,
+    job_overview,
+    recent_runs,
+)
+
 
 @click.command("run")
 @click.option("--once", "once", metavar="JOB_ID", help="run one job now (e.g. crawl:NAME, briefing:weekly) and exit")
@@ -14,11 +28,6 @@ import click
 def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
     """Run the scheduler: crawls, alert evaluation/escalation/delivery, briefings. Stops cleanly on
     SIGTERM/SIGINT. Logs are JSON lines on stderr and in data_dir/logs/scheduler.log."""
-    from pipeline.cli import get_context
-    from pipeline.config import ConfigError
-    from pipeline.scheduler import jobs
-    from pipeline.scheduler.logs import setup_logging
-    from pipeline.scheduler.service import AlreadyRunning, SchedulerService, desired_jobs
 
     ctx = get_context(click_ctx)
     setup_logging(ctx.path("logs") / "scheduler.log", getattr(logging, log_level.upper()))
@@ -31,8 +40,6 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
             raise click.ClickException(str(exc)) from exc
         if once not in specs:
             raise click.BadParameter(f"{once!r}: not a configured job; one of {', '.join(specs)}", param_hint="--once")
-        from pipeline import statedb
-        from pipeline.scheduler.models import JobRun
 
         JobRun.__table__.create(statedb.engine_for(ctx), checkfirst=True)
         jobs.install(jobs.Runtime(ctx=ctx))
@@ -67,9 +74,6 @@ def jobs_cmd(click_ctx, history: int, job_id: str | None, as_json: bool) -> None
     """List the scheduler's jobs: trigger, next run, last run, last result and duration."""
     from rich.table import Table
 
-    from pipeline.cli import console, emit_json, get_context
-    from pipeline.config import ConfigError
-    from pipeline.scheduler.service import job_overview, recent_runs
 
     ctx = get_context(click_ctx)
     try:

@@ -18,10 +18,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from classifiers.corpus import CorpusError, corpus_files, read_labelled
-from classifiers.evaluate import format_report, score
-from classifiers.features import DEFAULT_MAX_CHARS
-from classifiers.taxonomy import UnknownTopicError, load_taxonomy
+from yuqing.classifiers.corpus import CorpusError, corpus_files, read_labelled
+from yuqing.classifiers.evaluate import format_report, score
+from yuqing.classifiers.features import DEFAULT_MAX_CHARS
+from yuqing.classifiers.store import ModelError, get_model, model_dir, save_model
+from yuqing.classifiers.store import train as train_model
+from yuqing.pipeline.cli.common import emit_json, get_context
+from yuqing.pipeline.core.taxonomy import UnknownTopicError, load_taxonomy
 
 # pipeline.cli imports this module to register the commands: import from it inside functions only
 err_console = Console(stderr=True)
@@ -37,9 +40,6 @@ BATCH = 1000
 @click.pass_context
 def train(click_ctx, data: tuple[Path, ...], cv: str, as_json: bool) -> None:
     """Train the topic and sentiment heads, print cross-validated metrics, save the model."""
-    from classifiers.store import model_dir, save_model
-    from classifiers.store import train as train_model
-    from pipeline.cli import emit_json, get_context
 
     ctx = get_context(click_ctx)
     taxonomy = load_taxonomy(ctx)
@@ -104,8 +104,6 @@ def record_text(obj: object) -> str:
 @click.pass_context
 def classify(click_ctx, file: str, explain: bool) -> None:
     """Add topics and sentiment to each record of FILE.jsonl (- or nothing: stdin) → stdout."""
-    from classifiers.store import ModelError, get_model
-    from pipeline.cli import get_context
 
     ctx = get_context(click_ctx)
     if file != "-" and not Path(file).exists():
@@ -158,8 +156,6 @@ def classify(click_ctx, file: str, explain: bool) -> None:
 @click.pass_context
 def evaluate(click_ctx, data: tuple[Path, ...], as_json: bool) -> None:
     """Score the saved model on labelled posts: per-label P/R/F1, micro/macro-F1, sentiment."""
-    from classifiers.store import ModelError, get_model
-    from pipeline.cli import emit_json, get_context
 
     ctx = get_context(click_ctx)
     taxonomy = load_taxonomy(ctx)

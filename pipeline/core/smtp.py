@@ -7,7 +7,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 
-from pipeline.config import SmtpSettings
+from yuqing.pipeline.core.config import SmtpSettings
 
 
 def open_smtp(cfg: SmtpSettings, timeout: float | None = None) -> smtplib.SMTP:

@@ -1,142 +1,28 @@
-"""The ``yuqing`` command line: a thin layer over library functions.
-
-Global options ``--config-dir`` and ``--data-dir`` (env ``YUQING_CONFIG_DIR`` / ``YUQING_DATA_DIR``)
-come before the subcommand. Each area keeps its commands in its own module, listed in
-:data:`COMMAND_MODULES`; such a module exposes ``commands``, a list of click commands or groups.
-"""
+"""``yuqing ingest``, ``yuqing search`` and ``yuqing stats``: posts in and out of the store."""
 
 from __future__ import annotations
 
-import importlib
-import json
 import sys
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from pipeline.config import ConfigError
-from pipeline.context import Context
-from pipeline.record import to_aware
-from pipeline.store.base import DIMENSIONS, PostFilter, StoreError
-
-#: modules that contribute subcommands (each exposes ``commands``)
-COMMAND_MODULES = [
-    "pipeline.store.cli",
-    "classifiers.cli",
-    "alerts.cli",
-    "crawlers.cli",
-    "pipeline.scheduler.cli",
-    "pipeline.briefing.cli",
-    "console.cli",
-]
-
-console = Console()
-err_console = Console(stderr=True)
+from yuqing.pipeline.cli.common import (
+    build_filter,
+    console,
+    emit_json,
+    err_console,
+    filter_options,
+    get_context,
+)
+from yuqing.pipeline.core.config import ConfigError
+from yuqing.pipeline.ingest import Ingestor
+from yuqing.pipeline.store import open_store
+from yuqing.pipeline.store.base import DIMENSIONS, StoreError
 
 
-def get_context(click_ctx: click.Context) -> Context:
-    """The :class:`Context` for this invocation, loaded once from the global options."""
-    root = click_ctx.find_root()
-    obj = root.obj
-    if isinstance(obj, Context):
-        return obj
-    opts = obj or {}
-    try:
-        ctx = Context.load(opts.get("config_dir"), opts.get("data_dir"))
-    except ConfigError as exc:
-        raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
-    root.obj = ctx
-    root.call_on_close(ctx.close)
-    return ctx
-
-
-def parse_time_option(value: str | None, name: str) -> datetime | None:
-    """``2026-11-20``, ``2026-11-20T08:00`` (Asia/Shanghai) or with offset; ``7d``/``24h`` ago."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        if text[-1:] in ("d", "h", "m") and text[:-1].isdigit():
-            unit = {"d": "days", "h": "hours", "m": "minutes"}[text[-1]]
-            return datetime.now().astimezone() - timedelta(**{unit: int(text[:-1])})
-        return to_aware(text)
-    except (ValueError, IndexError) as exc:
-        raise click.BadParameter(f"{value!r}: use ISO 8601 (2026-11-20 or 2026-11-20T08:00+08:00) "
-                                 "or a span like 7d / 24h", param_hint=name) from exc
-
-
-def filter_options(func):
-    """The filters shared by ``search``, ``stats`` and friends."""
-    opts = [
-        click.option("--since", help="published at or after (ISO 8601, or 7d/24h ago)"),
-        click.option("--until", help="published before (ISO 8601)"),
-        click.option("--platform", "platforms", multiple=True,
-                     type=click.Choice(["weibo", "wechat", "forum", "tieba", "news"])),
-        click.option("--topic", "topics", multiple=True, help="taxonomy id (repeatable)"),
-        click.option("--sentiment", "sentiments", multiple=True,
-                     type=click.Choice(["negative", "neutral", "positive"])),
-        click.option("--unit", "units", multiple=True, help="union unit id: that unit's subtree"),
-        click.option("--source", "sources", multiple=True, help="configured source name"),
-        click.option("--no-duplicates", is_flag=True, help="count each near-duplicate cluster once"),
-    ]
-    for opt in reversed(opts):
-        func = opt(func)
-    return func
-
-
-def build_filter(kwargs: dict, text: str | None = None) -> PostFilter:
-    return PostFilter(
-        since=parse_time_option(kwargs.pop("since", None), "--since"),
-        until=parse_time_option(kwargs.pop("until", None), "--until"),
-        platforms=tuple(kwargs.pop("platforms", ())), topics=tuple(kwargs.pop("topics", ())),
-        sentiments=tuple(kwargs.pop("sentiments", ())), units=tuple(kwargs.pop("units", ())),
-        sources=tuple(kwargs.pop("sources", ())), exclude_duplicates=kwargs.pop("no_duplicates", False),
-        text=text or None,
-    )
-
-
-def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-class _YuqingGroup(click.Group):
-    """Adds the commands of :data:`COMMAND_MODULES` on first use, so those modules may import
-    this one (for :func:`get_context` and friends) without an import cycle."""
-
-    _loaded = False
-
-    def _load(self) -> None:
-        if not self._loaded:
-            self._loaded = True
-            for name in COMMAND_MODULES:
-                for command in importlib.import_module(name).commands:
-                    self.add_command(command)
-
-    def list_commands(self, ctx):
-        self._load()
-        return super().list_commands(ctx)
-
-    def get_command(self, ctx, cmd_name):
-        self._load()
-        return super().get_command(ctx, cmd_name)
-
-
-@click.group(cls=_YuqingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), envvar="YUQING_CONFIG_DIR",
-              help="directory of settings.yaml and the other YAML files [./config]")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="YUQING_DATA_DIR",
-              help="where runtime state lives [./var]")
-@click.version_option(package_name="yuqing")
-@click.pass_context
-def main(click_ctx: click.Context, config_dir: Path | None, data_dir: Path | None) -> None:
-    """yuqing 舆情监测：采集 → 入库（规范化、去重、分类、关联）→ 预警 → 周报。"""
-    click_ctx.obj = {"config_dir": config_dir, "data_dir": data_dir}
-
-
-@main.command()
+@click.command()
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--no-classify", is_flag=True, help="skip topic/sentiment classification")
@@ -145,8 +31,6 @@ def main(click_ctx: click.Context, config_dir: Path | None, data_dir: Path | Non
 def ingest(click_ctx, file: str, as_json: bool, no_classify: bool, no_link: bool) -> None:
     """Validate, normalise, de-duplicate, classify, link and store FILE.jsonl (- for stdin)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from pipeline.ingest import Ingestor
 
     ctx = get_context(click_ctx)
     if no_classify:
@@ -187,7 +71,7 @@ def ingest(click_ctx, file: str, as_json: bool, no_classify: bool, no_link: bool
         err_console.print(f"[yellow]{line}[/]")
 
 
-@main.command()
+@click.command()
 @click.argument("query", required=False, default="")
 @filter_options
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
@@ -200,7 +84,7 @@ def search(click_ctx, query: str, limit: int, offset: int, sort: str, as_json: b
     ctx = get_context(click_ctx)
     flt = build_filter(kwargs, query)
     try:
-        page = ctx.store().search(flt, limit=limit, offset=offset, sort=sort)
+        page = open_store(ctx).search(flt, limit=limit, offset=offset, sort=sort)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -217,7 +101,7 @@ def search(click_ctx, query: str, limit: int, offset: int, sort: str, as_json: b
     console.print(table)
 
 
-@main.command()
+@click.command()
 @filter_options
 @click.option("--by", "by", multiple=True, type=click.Choice(sorted(DIMENSIONS)),
               help="group by (repeatable): unit, unit_tree, topic, sentiment, platform, source")
@@ -230,7 +114,7 @@ def stats(click_ctx, by: tuple[str, ...], interval: str | None, query: str | Non
     ctx = get_context(click_ctx)
     flt = build_filter(kwargs, query)
     try:
-        rows = ctx.store().aggregate(flt, by=list(by), interval=interval)
+        rows = open_store(ctx).aggregate(flt, by=list(by), interval=interval)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--interval") from exc
     except StoreError as exc:
@@ -253,5 +137,4 @@ def stats(click_ctx, by: tuple[str, ...], interval: str | None, query: str | Non
     console.print(table)
 
 
-if __name__ == "__main__":
-    main()
+commands = [ingest, search, stats]
