@@ -25,7 +25,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from yuqing.alerts.detect import run_evaluation
+from yuqing.alerts.index import sync_incidents
 from yuqing.alerts.models import Incident
+from yuqing.alerts.outbox import deliver_due
 from yuqing.alerts.state import IncidentNotFound, InvalidTransition, StateStore
 
 if TYPE_CHECKING:
@@ -50,7 +53,6 @@ def _now(at: datetime | None) -> datetime:
 
 def evaluate(ctx: Context, at: datetime | None = None) -> EvaluationReport:
     """One evaluation cycle as of ``at``: detect, open/update incidents, escalate overdue ones."""
-    from yuqing.alerts.detect import run_evaluation
 
     return run_evaluation(ctx, _now(at))
 
@@ -65,7 +67,6 @@ def escalate(ctx: Context, now: datetime | None = None) -> int:
 
 def deliver_outbox(ctx: Context, now: datetime | None = None) -> int:
     """Send every due outbox message (with retries/backoff). Returns how many were sent."""
-    from yuqing.alerts.outbox import deliver_due
 
     return deliver_due(ctx, _now(now)).sent
 
@@ -115,7 +116,6 @@ def _index(ctx: Context, ids: Iterable[int]) -> None:
     ids = list(ids)
     if not ids or ctx.settings.store.backend != "elasticsearch":
         return
-    from yuqing.alerts.index import sync_incidents
 
     try:
         sync_incidents(ctx, StateStore(ctx), ids)

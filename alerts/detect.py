@@ -73,11 +73,13 @@ from typing import TYPE_CHECKING, Any
 
 from scipy.stats import nbinom, poisson
 
+from yuqing.alerts.index import sync_incidents
 from yuqing.alerts.models import utc
 from yuqing.alerts.rules import AlertsConfig, Detection, load_alerts_config
 from yuqing.alerts.state import ApplyResult, Finding, StateStore
 from yuqing.pipeline.core.org import OrgTree, load_org
 from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.core.taxonomy import load_taxonomy
 from yuqing.pipeline.store import open_store
 from yuqing.pipeline.store.base import AggRow, PostFilter, PostStore
 
@@ -410,7 +412,6 @@ def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: da
 def topic_names(ctx: Context) -> dict[str, str]:
     """Taxonomy id → Chinese name (labels only: missing or broken taxonomy gives ids)."""
     try:
-        from yuqing.pipeline.core.taxonomy import load_taxonomy
 
         return {t.id: t.name for t in load_taxonomy(ctx).topics}
     except Exception:  # noqa: BLE001 - the taxonomy module may be absent on this branch; fall back to the file
@@ -478,7 +479,6 @@ def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: 
     report.timings["state"] = round(time.perf_counter() - t0, 3)
 
     if store.name == "elasticsearch":
-        from yuqing.alerts.index import sync_incidents
 
         t0 = time.perf_counter()
         touched = set(report.opened) | set(report.updated) | set(report.reopened) | set(report.escalated)

@@ -21,6 +21,7 @@ from pathlib import Path
 from yuqing.pipeline.core.record import SENTIMENTS
 from yuqing.pipeline.core.resources import shipped
 from yuqing.pipeline.core.taxonomy import Taxonomy, load_taxonomy
+from yuqing.pipeline.core.tokenizer import SENTIMENT_LEXICON, STOP_WORDS, USER_DICT
 
 CORPUS_DIR = shipped("data", "corpus")
 
@@ -74,7 +75,6 @@ MODEL_VERSION = "2"
 def data_version(files: Iterable[Path], taxonomy: Taxonomy | None = None) -> str:
     """sha256 over the training files' names and bytes, the tokeniser dictionaries, the taxonomy
     keywords (they are features) and :data:`MODEL_VERSION`."""
-    from yuqing.pipeline.core.tokenizer import SENTIMENT_LEXICON, STOP_WORDS, USER_DICT
 
     taxonomy = taxonomy or load_taxonomy()
     h = hashlib.sha256(MODEL_VERSION.encode())

@@ -30,6 +30,7 @@ import numpy as np
 
 from yuqing.classifiers.corpus import Example, read_labelled
 from yuqing.classifiers.evaluate import cross_validate, fit_examples, score
+from yuqing.pipeline.core.taxonomy import load_taxonomy
 
 
 def _find_shared() -> Path:
@@ -58,7 +59,6 @@ def _row(name: str, rep: dict, secs: float | None = None) -> str:
 
 def _resolve(params: dict) -> dict:
     if params.get("keywords") == "taxonomy":
-        from yuqing.pipeline.core.taxonomy import load_taxonomy
 
         params = {**params, "keywords": {t.id: list(t.keywords) for t in load_taxonomy().topics}}
     return params

@@ -34,6 +34,7 @@ from yuqing.pipeline.core.tokenizer import (
     MENTION_TOKEN,
     URL_TOKEN,
     analyze,
+    normalize_text,
     sentiment_lexicon,
     stop_words,
 )
@@ -190,7 +191,6 @@ def _automaton(keywords: dict[str, list[str]]):
     if auto is None:
         import ahocorasick
 
-        from yuqing.pipeline.core.tokenizer import normalize_text
 
         auto = ahocorasick.Automaton()
         found: dict[str, set[str]] = {}

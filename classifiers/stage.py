@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from yuqing.classifiers.store import get_model
 from yuqing.pipeline.core.record import Post, Sentiment
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ class ClassifyStage:
     @property
     def model(self) -> Model:
         if self._model is None:
-            from yuqing.classifiers.store import get_model
 
             self._model = get_model(self.ctx)
         return self._model

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from yuqing.console.db import db_session, now_utc, utc
 from yuqing.console.models import ROLES, ConsoleSession, ConsoleUser
 from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.org import load_org
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
@@ -80,7 +81,6 @@ def check_password_policy(ctx: Context, password: str) -> None:
 
 
 def _validate_unit(ctx: Context, unit_id: str) -> None:
-    from yuqing.pipeline.core.org import load_org
 
     if load_org(ctx).get(unit_id) is None:
         raise AccountError(f"未知单位 unknown unit {unit_id!r} (see config/org.yaml)")

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from yuqing.console import audit
+from yuqing.console import api, audit, web
 from yuqing.console.access import AccessDenied
 from yuqing.console.db import ensure_tables
 from yuqing.console.deps import LoginRequired, client_ip, current_principal, get_ctx, login_url
@@ -23,6 +23,7 @@ from yuqing.console.incidents import Conflict, NotFound
 from yuqing.console.queries import BadQuery
 from yuqing.console.render import render
 from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.org import load_org
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,8 +36,6 @@ def _is_api(request: Request) -> bool:
 
 
 def create_app(ctx: Context) -> FastAPI:
-    from yuqing.console import api, web
-    from yuqing.pipeline.core.org import load_org
 
     ensure_tables(ctx)
     app = FastAPI(title="yuqing 值班控制台 API", version="1",

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from yuqing.alerts.api import notify_admins
 from yuqing.console.db import db_session, now_utc, utc
 from yuqing.console.models import AuditEntry
 from yuqing.pipeline.core.context import Context
@@ -80,7 +81,6 @@ def sign_in_refused(ctx: Context, username: str, result, ip: str, via: str) -> N
         return
     minutes = ctx.settings.console.lockout_minutes
     try:
-        from yuqing.alerts.api import notify_admins
 
         notify_admins(ctx, f"【值班台】账号 {username} 因连续密码错误被锁定",
                       f"值班台账号 {username}（单位 {unit}）连续 {ctx.settings.console.max_failed_logins} 次密码错误，"

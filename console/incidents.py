@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from yuqing.alerts import api
+from yuqing.alerts.models import Incident
 from yuqing.console.access import AccessDenied, Principal
 from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.names import STATUS_NAMES
 from yuqing.pipeline.core.record import to_aware
+from yuqing.pipeline.core.statedb import engine_for, session_factory
 from yuqing.pipeline.store.base import PostFilter
 
 STATUSES = ("open", "acknowledged", "resolved")
@@ -36,7 +39,6 @@ class Conflict(Exception):
 
 
 def _api():
-    from yuqing.alerts import api
 
     return api
 
@@ -97,8 +99,6 @@ def summary_for(ctx: Context, who: Principal) -> tuple[dict[str, int], list[tupl
     SQL aggregates on the alerts tables, so the queue's refresh does not load every old incident."""
     from sqlalchemy import func, select
 
-    from yuqing.alerts.models import Incident
-    from yuqing.pipeline.core.statedb import engine_for, session_factory
 
     units = sorted(who.subtree)
     with session_factory(engine_for(ctx))() as s:

@@ -12,8 +12,10 @@ from markupsafe import Markup
 
 from yuqing.console import labels
 from yuqing.console.briefings import human_size
+from yuqing.console.deps import current_principal, get_ctx
 from yuqing.console.incidents import ACTION_LABELS, COUNT_LABELS
 from yuqing.pipeline.core import names
+from yuqing.pipeline.core.textindex import query_tokens
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 templates.env.globals.update(STATUS_LABELS=names.STATUS_NAMES, ACTION_LABELS=ACTION_LABELS,
@@ -24,7 +26,6 @@ templates.env.globals.update(STATUS_LABELS=names.STATUS_NAMES, ACTION_LABELS=ACT
 
 def highlight(text: str, query: str, limit: int = 200) -> Markup:
     """``text`` escaped and cut to ``limit`` characters (around the first hit), query tokens in <mark>."""
-    from yuqing.pipeline.core.textindex import query_tokens
 
     text = text or ""
     tokens = sorted({t for t in query_tokens(query) if t.strip()}, key=len, reverse=True) if query else []
@@ -51,14 +52,12 @@ def topic_labels(request: Request) -> dict[str, str]:
     """Taxonomy id → Chinese name, loaded once per app."""
     names = getattr(request.app.state, "topics", None)
     if names is None:
-        from yuqing.console.deps import get_ctx
 
         names = request.app.state.topics = labels.topic_names(get_ctx(request))
     return names
 
 
 def render(request: Request, name: str, data: dict, status_code: int = 200):
-    from yuqing.console.deps import current_principal, get_ctx
 
     ctx = get_ctx(request)
     now = datetime.now(timezone.utc)

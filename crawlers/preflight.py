@@ -18,6 +18,7 @@ import httpx
 from yuqing.crawlers.blocking import detect_block
 from yuqing.crawlers.credentials import PoolCookie, load_cookie_pools, load_proxies
 from yuqing.crawlers.sources import SourceConfig
+from yuqing.crawlers.spiders import SPIDER_CLASSES
 from yuqing.crawlers.state import SourceState, utcnow
 
 
@@ -35,7 +36,6 @@ class CookieCheck:
 
 def probe_url(source: SourceConfig) -> str:
     """The first request the spider would send for the source's first target."""
-    from yuqing.crawlers.spiders import SPIDER_CLASSES
 
     spider = SPIDER_CLASSES[source.spider](source=source)
     kind, value = source.targets()[0]

@@ -27,6 +27,7 @@ from yuqing.crawlers.health import Health, Notify, assess, review
 from yuqing.crawlers.middlewares import CookiePool
 from yuqing.crawlers.pipelines import IngestPosts, IngestSink, JsonlSink
 from yuqing.crawlers.sources import SourceConfig
+from yuqing.crawlers.spiders import SPIDER_CLASSES
 from yuqing.crawlers.state import RunRecord, SourceState, iso, parse_iso, utcnow
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,6 @@ def run_source(ctx, source: SourceConfig, *, out: str | Path | None = None, max_
 def _run_locked(ctx, source, *, out, max_pages, since, force, ingest, notify) -> CrawlOutcome:
     from scrapy.crawler import CrawlerProcess
 
-    from yuqing.crawlers.spiders import SPIDER_CLASSES
 
     started = utcnow()
     state = SourceState.load(ctx.data_dir, source.name)

@@ -14,6 +14,7 @@ from yuqing.pipeline.briefing import archive, charts
 from yuqing.pipeline.briefing.data import collect
 from yuqing.pipeline.briefing.docx_writer import write_docx
 from yuqing.pipeline.briefing.labels import load_labels
+from yuqing.pipeline.briefing.mail import MailError, compose, send
 from yuqing.pipeline.briefing.outline import build_outline, masthead
 from yuqing.pipeline.briefing.period import (
     Period,
@@ -136,7 +137,6 @@ def build_daily(ctx: Context, day: str | None = None, unit: str | None = None,
 def mail_briefing(ctx: Context, result: BriefingResult, recipients: list[str]) -> None:
     """Mail ``result`` to ``recipients`` (attachments: .docx and .html) and note it in meta.json.
     Raises :class:`pipeline.briefing.mail.MailError` when the server refuses."""
-    from yuqing.pipeline.briefing.mail import MailError, compose, send
 
     smtp = ctx.settings.notify.smtp
     msg = compose(smtp.sender, recipients, f"{result.title}（{result.period.label}）", result.data,

@@ -26,6 +26,7 @@ from yuqing.pipeline.briefing.labels import PLATFORM_NAMES, Labels
 from yuqing.pipeline.briefing.masking import mask_personal
 from yuqing.pipeline.briefing.period import Period
 from yuqing.pipeline.core.record import to_aware
+from yuqing.pipeline.core.tokenizer import segment
 from yuqing.pipeline.store import open_store
 from yuqing.pipeline.store.base import AggRow, PostFilter, PostStore
 
@@ -197,7 +198,6 @@ def _units(q: _Queries, qp: _Queries, labels: Labels, unit: str | None, total: i
 
 
 def _tokens(text: str) -> set[str]:
-    from yuqing.pipeline.core.tokenizer import segment
 
     return {t for t in segment(text[:300]) if len(t) > 1 and not t.isdigit()}
 

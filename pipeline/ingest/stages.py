@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from yuqing.alerts.linking import LinkStage
+from yuqing.classifiers.stage import ClassifyStage
 from yuqing.pipeline.core.record import Post
+from yuqing.pipeline.dedupe import DedupeStage
+from yuqing.pipeline.normalise import NormaliseStage
 
 if TYPE_CHECKING:
     from yuqing.pipeline.core.context import Context
@@ -27,8 +31,6 @@ class Stage(Protocol):
 
 
 def default_stages(ctx: Context) -> list[Stage]:
-    from yuqing.pipeline.dedupe import DedupeStage
-    from yuqing.pipeline.normalise import NormaliseStage
 
     stages: list[Stage] = [NormaliseStage(ctx.settings.ingest.max_content_chars), DedupeStage(ctx)]
     if ctx.settings.ingest.classify:
@@ -40,13 +42,11 @@ def default_stages(ctx: Context) -> list[Stage]:
 
 def classify_stages(ctx: Context) -> list[Stage]:
     """Topic and sentiment classification (issue: classifiers)."""
-    from yuqing.classifiers.stage import ClassifyStage
 
     return [ClassifyStage(ctx)]
 
 
 def link_stages(ctx: Context) -> list[Stage]:
     """Linking to the union hierarchy (issue: alerts)."""
-    from yuqing.alerts.linking import LinkStage
 
     return [LinkStage(ctx)]

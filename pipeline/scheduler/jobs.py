@@ -32,6 +32,10 @@ from sqlalchemy.exc import IntegrityError
 
 from yuqing.alerts import api
 from yuqing.alerts.api import notify_admins
+from yuqing.pipeline.briefing.build import build, build_daily, build_weekly, mail_briefing
+from yuqing.pipeline.briefing.labels import load_labels
+from yuqing.pipeline.briefing.mail import MailError
+from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.statedb import engine_for, session_factory
 from yuqing.pipeline.scheduler.clock import Clock
 from yuqing.pipeline.scheduler.logs import job_context
@@ -64,7 +68,6 @@ class Runtime:
 
     def new_context(self) -> Context:
         """A context of its own for one job (stores are not shared between threads)."""
-        from yuqing.pipeline.core.context import Context
 
         return Context(config_dir=self.ctx.config_dir, data_dir=self.ctx.data_dir, settings=self.ctx.settings)
 
@@ -327,8 +330,6 @@ def deliver_outbox() -> str:
 
 def _briefing(kind: str) -> Work:
     def work(rt: Runtime) -> tuple[str, str]:
-        from yuqing.pipeline.briefing.build import build_daily, build_weekly, mail_briefing
-        from yuqing.pipeline.briefing.mail import MailError
 
         ctx = rt.new_context()
         try:
@@ -360,9 +361,6 @@ def _briefing(kind: str) -> Work:
 def _unit_briefings(ctx: Context, district, now: datetime) -> tuple[int, list[str]]:
     """Each unit one level below the scope that had posts gets its own briefing, mailed to the
     e-mail addresses of its duty roster. Returns (mailed, errors)."""
-    from yuqing.pipeline.briefing.build import build, mail_briefing
-    from yuqing.pipeline.briefing.labels import load_labels
-    from yuqing.pipeline.briefing.mail import MailError
 
     labels = load_labels(ctx)
     if labels.org is None:

@@ -10,10 +10,10 @@ import yaml
 from click.testing import CliRunner
 from conftest import write_sources
 
-from yuqing.pipeline.cli.main import main
 from yuqing.crawlers.health import assess, read_events, review
 from yuqing.crawlers.sources import load_sources
 from yuqing.crawlers.state import RunRecord, SourceState
+from yuqing.pipeline.cli.main import main
 from yuqing.pipeline.core.config import ConfigError
 
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
