@@ -11,10 +11,12 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from elasticsearch import helpers
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from yuqing.alerts.models import Incident, utc
+from yuqing.pipeline.core import es
 
 if TYPE_CHECKING:
     from yuqing.alerts.state import StateStore
@@ -61,18 +63,9 @@ def alerts_index_template(prefix: str) -> dict:
 
 
 def es_client(ctx: Context):
-    from elasticsearch import Elasticsearch
-
-    cfg = ctx.settings.store.elasticsearch
-    kwargs: dict = {"request_timeout": cfg.request_timeout, "max_retries": cfg.max_retries,
-                    "retry_on_timeout": True, "verify_certs": cfg.verify_certs}
-    if cfg.api_key:
-        kwargs["api_key"] = cfg.api_key
-    elif cfg.username:
-        kwargs["basic_auth"] = (cfg.username, cfg.password or "")
-    if cfg.ca_certs:
-        kwargs["ca_certs"] = cfg.ca_certs
-    return Elasticsearch(cfg.url, **kwargs)
+    """The Elasticsearch client of the settings — the same factory, credentials, TLS options and
+    retries as the post store (:mod:`yuqing.pipeline.core.es`)."""
+    return es.make_client(ctx.settings.store.elasticsearch)
 
 
 _templates_put: set[tuple[str, str]] = set()
@@ -93,14 +86,15 @@ def incident_doc(inc: Incident, unit_path: list[str]) -> dict:
 
 def sync_incidents(ctx: Context, state: StateStore, ids: Iterable[int] | None = None, *, client=None) -> int:
     """Index the incidents ``ids`` (all when ``None``). Returns how many were indexed."""
-    from elasticsearch import helpers
-
-    prefix = ctx.settings.store.elasticsearch.index_prefix
-    es = client or es_client(ctx)
+    cfg = ctx.settings.store.elasticsearch
+    prefix = cfg.index_prefix
+    index = alerts_index_name(prefix)
+    client_ = client or es_client(ctx)
     try:
-        if (ctx.settings.store.elasticsearch.url, prefix) not in _templates_put:
-            es.indices.put_index_template(name=alerts_index_name(prefix), **alerts_index_template(prefix))
-            _templates_put.add((ctx.settings.store.elasticsearch.url, prefix))
+        if (cfg.url, prefix) not in _templates_put:
+            es.call(cfg, f"creating the index template {index}", lambda: client_.indices.put_index_template(
+                name=index, **alerts_index_template(prefix)), indices=index)
+            _templates_put.add((cfg.url, prefix))
         q = select(Incident).options(selectinload(Incident.events))
         if ids is not None:
             ids = sorted(set(ids))
@@ -109,13 +103,16 @@ def sync_incidents(ctx: Context, state: StateStore, ids: Iterable[int] | None = 
             q = q.where(Incident.id.in_(ids))
         with state.Session() as s:
             incidents = list(s.scalars(q))
-        actions = [{"_index": alerts_index_name(prefix), "_id": str(inc.id),
+        actions = [{"_index": index, "_id": str(inc.id),
                     "_source": incident_doc(inc, state.org.path(inc.unit_id) if inc.unit_id in state.org else [inc.unit_id])}
                    for inc in incidents]
         if not actions:
             return 0
-        ok, _ = helpers.bulk(es, actions)  # searchable after the index's refresh interval (1 s)
+        # searchable after the index's refresh interval (1 s); a whole-request failure is retried
+        # like the post store's, a refused incident raises (bulk's default) naming the id
+        ok, _ = es.call(cfg, f"indexing {len(actions)} incidents into {index}",
+                        lambda: helpers.bulk(client_, actions), indices=index)
         return ok
     finally:
         if client is None:
-            es.close()
+            client_.close()

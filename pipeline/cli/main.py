@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("yuqing.pipeline.cli.console", "serve", "启动值班控制台（网页）"),
     "kibana": ("yuqing.pipeline.cli.console", "kibana", "导出 Kibana 数据视图、检索与仪表盘"),
     "db": ("yuqing.pipeline.cli.statedb", "db_group", "状态数据库：迁移到最新结构、查看版本"),
-    "config": ("yuqing.pipeline.cli.statedb", "config_group", "检查全部配置文件（文件、键、原因）"),
+    "config": ("yuqing.pipeline.cli.config", "config_group", "检查全部配置文件（文件、键、原因）"),
 }
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from yuqing.pipeline.core.errors import StoreError, StoreUnavailable  # noqa: F401 (re-exported)
 from yuqing.pipeline.core.record import Post
 
 #: dimension name → what it groups by
@@ -39,14 +40,6 @@ DIMENSIONS = {
 }
 Dimension = Literal["unit", "unit_tree", "topic", "sentiment", "platform", "source"]
 METRICS = ("posts", "authors", "clusters", "engagement")
-
-
-class StoreError(Exception):
-    """The store refused or failed an operation; the message says what and where."""
-
-
-class StoreUnavailable(StoreError):
-    """The store cannot be reached right now (network, node down). Writes may be spooled."""
 
 
 @dataclass(frozen=True)

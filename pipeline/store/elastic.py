@@ -42,10 +42,13 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
+import elastic_transport
+from elasticsearch import ApiError, BadRequestError, NotFoundError, helpers
+
+from yuqing.pipeline.core import es
 from yuqing.pipeline.core.config import ElasticsearchSettings
 from yuqing.pipeline.core.record import Post
 from yuqing.pipeline.core.textindex import index_text, query_tokens
@@ -77,7 +80,6 @@ DIM_FIELDS = {
     "platform": "platform",
     "source": "source",
 }
-TRANSIENT_STATUS = (429, 502, 503, 504)
 MAX_WINDOW = 10_000  # index.max_result_window: deeper pages go by search_after
 _KEYWORD = {"type": "keyword"}
 
@@ -172,102 +174,26 @@ class ElasticStore(PostStore):
 
     def __init__(self, settings: ElasticsearchSettings, tz: str | ZoneInfo = "Asia/Shanghai", *,
                  client: Any | None = None):
-        from elasticsearch import Elasticsearch
-
         self.settings = settings
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
         self.prefix = settings.index_prefix
         self.alias = posts_alias(self.prefix)
         self.url = settings.url
-        if settings.ca_certs and not Path(settings.ca_certs).is_file():
-            raise StoreError(f"YUQING_ES_CA_CERTS / store.elasticsearch.ca_certs: no such file "
-                             f"{settings.ca_certs!r} (the CA certificate that signed {self.url})")
-        kwargs: dict[str, Any] = {
-            "request_timeout": settings.request_timeout,
-            "max_retries": 0,  # retries with backoff are done here (_call)
-            "retry_on_timeout": False,
-        }
-        if settings.api_key:
-            # the encoded key as Kibana shows it, or "id:api_key"
-            key = settings.api_key.strip()
-            kwargs["api_key"] = tuple(key.split(":", 1)) if ":" in key else key
-        elif settings.username:
-            kwargs["basic_auth"] = (settings.username, settings.password or "")
-        if settings.url.startswith("https"):
-            kwargs["verify_certs"] = settings.verify_certs
-            if settings.ca_certs:
-                kwargs["ca_certs"] = settings.ca_certs
-            if not settings.verify_certs:
-                kwargs["ssl_show_warn"] = False
-        try:
-            self.es = client or Elasticsearch(settings.url, **kwargs)
-        except ValueError as exc:
-            raise StoreError(f"store.elasticsearch.url / YUQING_ES_URL {settings.url!r}: {exc}") from exc
+        self.es = client or es.make_client(settings)
         self._known_indices: set[str] = set()
         self._template_ok = False
         self._unrefreshed: dict[str, str] = {}  # id → index, written since our last refresh
         self._executor = None
         self.backoff = 0.5
 
-    # -- error handling ----------------------------------------------------------------------
+    # -- error handling (yuqing.pipeline.core.es: the same for every Elasticsearch caller) ----
 
     def _translate(self, exc: Exception, what: str) -> StoreError:
-        """An exception of the client → StoreError / StoreUnavailable with a useful message."""
-        import elastic_transport
-        from elasticsearch import ApiError, AuthenticationException, AuthorizationException
-
-        where = f"Elasticsearch at {self.url}"
-        if isinstance(exc, elastic_transport.TlsError):
-            return StoreError(f"{where}: TLS handshake failed while {what} ({exc}); set YUQING_ES_CA_CERTS "
-                              "to the CA certificate that signed the node's certificate "
-                              "(store.elasticsearch.ca_certs)")
-        if isinstance(exc, elastic_transport.ConnectionTimeout):
-            return StoreUnavailable(f"{where} timed out while {what} "
-                                    f"(after {self.settings.request_timeout:g}s): {exc}")
-        if isinstance(exc, elastic_transport.ConnectionError):
-            return StoreUnavailable(f"{where} is unreachable while {what}: {exc}")
-        if isinstance(exc, AuthenticationException):
-            return StoreError(f"{where} rejected the credentials (401) while {what}: check YUQING_ES_API_KEY "
-                              "or YUQING_ES_USERNAME / YUQING_ES_PASSWORD")
-        if isinstance(exc, AuthorizationException):
-            return StoreError(f"{where} refused {what} (403): the user or API key lacks privileges on "
-                              f"{self.prefix}-* ({_reason(exc)}); check YUQING_ES_API_KEY or "
-                              "YUQING_ES_USERNAME / YUQING_ES_PASSWORD")
-        if isinstance(exc, ApiError) and exc.status_code in TRANSIENT_STATUS:
-            return StoreUnavailable(f"{where} is overloaded or unavailable ({exc.status_code}) while "
-                                    f"{what}: {_reason(exc)}")
-        if isinstance(exc, ApiError):
-            return StoreError(f"{where} failed {what} ({exc.status_code}): {_reason(exc)}")
-        return StoreError(f"{where}: {what}: {exc}")
-
-    def _is_transient(self, exc: Exception) -> bool:
-        import elastic_transport
-        from elasticsearch import ApiError
-
-        if isinstance(exc, elastic_transport.TlsError):
-            return False
-        if isinstance(exc, elastic_transport.ConnectionError | elastic_transport.ConnectionTimeout):
-            return True
-        return isinstance(exc, ApiError) and exc.status_code in TRANSIENT_STATUS
+        return es.translate(exc, what, self.settings, f"{self.prefix}-*")
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one request, retrying transient failures with exponential backoff."""
-        import elastic_transport
-        from elasticsearch import ApiError
-
-        attempt = 0
-        while True:
-            try:
-                return fn()
-            except (ApiError, elastic_transport.TransportError) as exc:
-                if attempt < self.settings.max_retries and self._is_transient(exc):
-                    delay = min(self.backoff * 2 ** attempt, 10.0)
-                    log.warning("Elasticsearch %s failed (%s); retry %d/%d in %.1fs", what, exc,
-                                attempt + 1, self.settings.max_retries, delay)
-                    time.sleep(delay)
-                    attempt += 1
-                    continue
-                raise self._translate(exc, what) from exc
+        return es.call(self.settings, what, fn, indices=f"{self.prefix}-*", backoff=self.backoff)
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -277,7 +203,6 @@ class ElasticStore(PostStore):
 
     def ensure_template(self, *, force: bool = False) -> str:
         """Create or upgrade the index template; returns ``created``, ``upgraded`` or ``current``."""
-        from elasticsearch import NotFoundError
 
         name = self.alias
         current = None
@@ -299,7 +224,6 @@ class ElasticStore(PostStore):
 
     def ensure_index(self, index: str) -> None:
         """Create a monthly index (with the alias) if it does not exist yet."""
-        from elasticsearch import BadRequestError
 
         if index in self._known_indices:
             return
@@ -403,7 +327,7 @@ class ElasticStore(PostStore):
                         result.created += 1
                     else:
                         result.updated += 1
-                elif info.get("status") in TRANSIENT_STATUS:
+                elif info.get("status") in es.TRANSIENT_STATUS:
                     retry_exhausted += 1
                 else:
                     result.failed.append((pid, f"{info.get('_index')}: {_item_reason(info)}"))
@@ -425,8 +349,6 @@ class ElasticStore(PostStore):
 
     def _bulk_slice(self, actions: list[tuple[dict, bytes | None]], n_posts: int) -> list[tuple[bool, str, dict]]:
         """Send one list of bulk actions; (ok, op, item) for each."""
-        import elastic_transport
-        from elasticsearch import ApiError, helpers
 
         attempt = 0
         while True:
@@ -441,8 +363,8 @@ class ElasticStore(PostStore):
                 return out
             except (ApiError, elastic_transport.TransportError) as exc:
                 # the whole request failed; its items are idempotent, so sending them again is safe
-                if attempt < self.settings.max_retries and self._is_transient(exc):
-                    time.sleep(min(self.backoff * 2 ** attempt, 10.0))
+                if attempt < self.settings.max_retries and es.is_transient(exc):
+                    time.sleep(es.backoff_delay(attempt, self.backoff))
                     attempt += 1
                     continue
                 raise self._translate(exc, f"bulk-indexing {n_posts} posts") from exc
@@ -589,7 +511,6 @@ class ElasticStore(PostStore):
         return rows
 
     def iter_range(self, flt: PostFilter = PostFilter(), *, batch_size: int = 1000) -> Iterator[Post]:
-        from elasticsearch import NotFoundError
 
         try:
             pit = self._call("opening a point in time", lambda: self.es.open_point_in_time(
@@ -654,7 +575,6 @@ class ElasticStore(PostStore):
         self._unrefreshed.clear()
 
     def health(self) -> dict:
-        from elasticsearch import NotFoundError
 
         cluster = self._call("reading cluster health", lambda: self.es.cluster.health())
         info: dict[str, Any] = {
@@ -713,15 +633,6 @@ def _error_type(exc: Any) -> str | None:
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return body["error"].get("type")
     return None
-
-
-def _reason(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        err = body["error"]
-        root = (err.get("root_cause") or [err])[0]
-        return f"{root.get('type')}: {root.get('reason')}"
-    return str(getattr(exc, "message", exc))
 
 
 def _item_reason(info: dict) -> str:
