@@ -13,9 +13,16 @@ Layers, each importing only from those below it (checked by ``make lint``; see t
     foundation     yuqing.pipeline.core
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("yuqing")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``yuqing.__version__``, read from the installed metadata only when asked (importing
+    ``importlib.metadata`` costs more than the rest of ``yuqing --help``)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'yuqing' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("yuqing")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"

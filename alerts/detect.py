@@ -410,19 +410,8 @@ def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: da
 
 
 def topic_names(ctx: Context) -> dict[str, str]:
-    """Taxonomy id → Chinese name (labels only: missing or broken taxonomy gives ids)."""
-    try:
-
-        return {t.id: t.name for t in load_taxonomy(ctx).topics}
-    except Exception:  # noqa: BLE001 - the taxonomy module may be absent on this branch; fall back to the file
-        import yaml
-
-        path = ctx.config_dir / "taxonomy.yaml"
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return {str(t["id"]): str(t["name"]) for t in data.get("topics", []) if "id" in t and "name" in t}
-        except (OSError, yaml.YAMLError, TypeError, AttributeError):
-            return {}
+    """Taxonomy id → Chinese name (a broken ``taxonomy.yaml`` raises ConfigError naming it)."""
+    return load_taxonomy(ctx).names()
 
 
 def run_evaluation(ctx: Context, at: datetime, *, dry_run: bool = False, store: PostStore | None = None) -> EvaluationReport:

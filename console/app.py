@@ -22,6 +22,7 @@ from yuqing.console.deps import LoginRequired, client_ip, current_principal, get
 from yuqing.console.incidents import Conflict, NotFound
 from yuqing.console.queries import BadQuery
 from yuqing.console.render import render
+from yuqing.pipeline.checks import require_valid_config
 from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.org import load_org
 
@@ -36,7 +37,9 @@ def _is_api(request: Request) -> bool:
 
 
 def create_app(ctx: Context) -> FastAPI:
-
+    """The console over ``ctx``. Every configuration file is validated first: a broken one
+    (org.yaml, taxonomy.yaml …) stops the console at start with the file, key and reason."""
+    require_valid_config(ctx)
     ensure_tables(ctx)
     app = FastAPI(title="yuqing 值班控制台 API", version="1",
                   description="舆情值班控制台的 JSON 接口。登录后使用会话 Cookie；所有修改类请求须在 "

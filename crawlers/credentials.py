@@ -20,9 +20,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from yuqing.pipeline.core.config import ConfigError
+from yuqing.pipeline.core.config import ConfigError, read_yaml
 
 
 @dataclass(frozen=True)
@@ -92,10 +90,7 @@ def load_cookie_pools(ctx, environ: dict[str, str] | None = None) -> dict[str, l
 def _read_file(path: Path):
     if not path.exists():
         raise ConfigError(path, "", "cookies file not found")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(path, "", f"invalid YAML/JSON: {exc}") from exc
+    return read_yaml(path)  # YAML or JSON; a syntax error names the line and column
 
 
 def load_proxies(ctx, environ: dict[str, str] | None = None) -> list[str]:

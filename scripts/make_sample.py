@@ -28,7 +28,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import yaml
+from yuqing.pipeline.core.org import load_org_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CST = timezone(timedelta(hours=8))
@@ -58,20 +58,16 @@ def load_corpus(directory: Path, writers: set[str]) -> list[dict]:
 
 
 def load_places(org_file: Path) -> tuple[list[tuple[str, str]], list[str]]:
-    """(unit name or landmark, level) pairs and the enterprise names, from org.yaml if present."""
-    if not org_file.exists():
-        return [], []
-    data = yaml.safe_load(org_file.read_text(encoding="utf-8")) or {}
-    units = data.get("units", data) if isinstance(data, dict) else data
+    """(unit name or landmark, level) pairs and the enterprise names, from org.yaml (read and
+    validated by the one org reader, :func:`yuqing.pipeline.core.org.load_org_file`)."""
     places: list[tuple[str, str]] = []
     enterprises: list[str] = []
-    for unit in units if isinstance(units, list) else []:
-        level = unit.get("level", "")
-        names = [*unit.get("landmarks", []), *unit.get("aliases", [])]
-        if level == "enterprise":
-            enterprises.append(unit.get("aliases", [unit["name"]])[0] if unit.get("aliases") else unit["name"])
-        elif level in ("subdistrict", "community"):
-            places.extend((n, level) for n in names or [unit["name"]])
+    for unit in load_org_file(org_file).units.values():
+        names = [*unit.landmarks, *unit.aliases]
+        if unit.level == "enterprise":
+            enterprises.append(unit.aliases[0] if unit.aliases else unit.name)
+        elif unit.level in ("subdistrict", "community"):
+            places.extend((n, unit.level) for n in names or [unit.name])
     return places, enterprises
 
 

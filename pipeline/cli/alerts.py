@@ -11,17 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from yuqing.alerts import api
-from yuqing.alerts.detect import run_evaluation
-from yuqing.alerts.index import sync_incidents
-from yuqing.alerts.linking import Linker
-from yuqing.alerts.outbox import deliver_due, list_outbox
-from yuqing.alerts.state import StateStore
 from yuqing.pipeline.cli.common import emit_json, get_context, parse_time_option
 from yuqing.pipeline.core.config import ConfigError
 from yuqing.pipeline.core.names import LEVEL_NAMES, SEVERITY_NAMES, STATUS_NAMES
-from yuqing.pipeline.core.org import load_org
-from yuqing.pipeline.store import open_store
 from yuqing.pipeline.store.base import PostFilter, StoreError, parse_interval
 
 console = Console()
@@ -54,6 +46,8 @@ def alerts_group() -> None:
 @click.pass_context
 def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, as_json: bool) -> None:
     """Detect trends and high-risk posts as of a time, open/update incidents, escalate overdue ones."""
+    from yuqing.alerts import api
+    from yuqing.alerts.detect import run_evaluation
 
     ctx = get_context(click_ctx)
     try:
@@ -88,6 +82,8 @@ def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, a
 
 
 def _latest(ctx) -> datetime:
+    from yuqing.pipeline.store import open_store
+
     newest = open_store(ctx).search(PostFilter(), limit=1).posts
     if not newest:
         raise click.ClickException("the store holds no posts: nothing to evaluate (latest)")
@@ -108,6 +104,8 @@ def replay_cmd(click_ctx, from_text: str | None, to_text: str, days: float, ever
 
     Notifications are queued in the outbox as they would have been; send them with ``alerts deliver``.
     """
+    from yuqing.alerts import api
+    from yuqing.alerts.detect import run_evaluation
 
     ctx = get_context(click_ctx)
     try:
@@ -156,6 +154,9 @@ def replay_cmd(click_ctx, from_text: str | None, to_text: str, days: float, ever
 @click.pass_context
 def list_cmd(click_ctx, status: str | None, unit: str | None, topic: str | None, limit: int, as_json: bool) -> None:
     """Incidents, most recently changed first."""
+    from yuqing.alerts import api
+    from yuqing.pipeline.core.org import load_org
+
     ctx = get_context(click_ctx)
     units = None
     if unit:
@@ -181,6 +182,9 @@ def list_cmd(click_ctx, status: str | None, unit: str | None, topic: str | None,
 
 
 def _show(ctx, incident_id: int, as_json: bool) -> None:
+
+    from yuqing.alerts import api
+    from yuqing.alerts.outbox import list_outbox
 
     inc = api.get_incident(ctx, incident_id)
     if inc is None:
@@ -228,6 +232,8 @@ def show_cmd(click_ctx, incident_id: int, as_json: bool) -> None:
 
 
 def _transition(click_ctx, fn, incident_id: int, by: str, note: str | None, as_json: bool, done: str) -> None:
+    from yuqing.alerts import api
+
     ctx = get_context(click_ctx)
     try:
         inc = fn(ctx, incident_id, by, note)
@@ -247,6 +253,8 @@ def _transition(click_ctx, fn, incident_id: int, by: str, note: str | None, as_j
 @click.pass_context
 def ack_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: bool) -> None:
     """Acknowledge an incident: stops escalation by timeout (growth still escalates)."""
+    from yuqing.alerts import api
+
     _transition(click_ctx, api.acknowledge, incident_id, by, note, as_json, "已确认")
 
 
@@ -258,6 +266,8 @@ def ack_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: boo
 @click.pass_context
 def resolve_cmd(click_ctx, incident_id: int, by: str, note: str, as_json: bool) -> None:
     """Close an incident with a note on how it was handled."""
+    from yuqing.alerts import api
+
     _transition(click_ctx, api.resolve, incident_id, by, note, as_json, "已处置完毕")
 
 
@@ -269,6 +279,8 @@ def resolve_cmd(click_ctx, incident_id: int, by: str, note: str, as_json: bool) 
 @click.pass_context
 def reopen_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: bool) -> None:
     """Reopen a resolved incident (notifies the units it had reached)."""
+    from yuqing.alerts import api
+
     _transition(click_ctx, api.reopen, incident_id, by, note, as_json, "已重新打开")
 
 
@@ -277,6 +289,7 @@ def reopen_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: 
 @click.pass_context
 def deliver_cmd(click_ctx, as_json: bool) -> None:
     """Send due notifications from the outbox (retries with backoff; safe to run concurrently)."""
+    from yuqing.alerts.outbox import deliver_due
 
     ctx = get_context(click_ctx)
     report = deliver_due(ctx)
@@ -296,6 +309,7 @@ def deliver_cmd(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def outbox_cmd(click_ctx, status: str | None, incident_id: int | None, limit: int, as_json: bool) -> None:
     """Queued and sent notifications."""
+    from yuqing.alerts.outbox import list_outbox
 
     ctx = get_context(click_ctx)
     rows = list_outbox(ctx, status, incident_id, limit)
@@ -316,6 +330,8 @@ def outbox_cmd(click_ctx, status: str | None, incident_id: int | None, limit: in
 @click.pass_context
 def reindex_cmd(click_ctx) -> None:
     """Rebuild {prefix}-alerts in Elasticsearch from the state database."""
+    from yuqing.alerts.index import sync_incidents
+    from yuqing.alerts.state import StateStore
 
     ctx = get_context(click_ctx)
     if ctx.settings.store.backend != "elasticsearch":
@@ -333,6 +349,8 @@ def org_group() -> None:
 
 
 def _load_org(click_ctx):
+    from yuqing.pipeline.core.org import load_org
+
     ctx = get_context(click_ctx)
     try:
         return ctx, load_org(ctx)
@@ -409,6 +427,7 @@ def org_show(click_ctx, unit: str | None, depth: int | None, as_json: bool) -> N
 @click.pass_context
 def org_link(click_ctx, text: str, location: str | None, as_json: bool) -> None:
     """Which units TEXT links to, and why."""
+    from yuqing.alerts.linking import Linker
 
     _, org = _load_org(click_ctx)
     linker = Linker(org)

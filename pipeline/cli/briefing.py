@@ -6,9 +6,6 @@ from pathlib import Path
 
 import click
 
-from yuqing.pipeline.briefing.archive import list_archive
-from yuqing.pipeline.briefing.build import BriefingError, build_daily, build_weekly, mail_briefing
-from yuqing.pipeline.briefing.mail import MailError
 from yuqing.pipeline.cli.common import console, emit_json, get_context
 from yuqing.pipeline.store.base import StoreError
 
@@ -28,6 +25,9 @@ def _common(func):
 
 
 def _run(click_ctx, builder, period_arg, unit, out_dir, mail, as_json) -> None:
+
+    from yuqing.pipeline.briefing.build import BriefingError, mail_briefing
+    from yuqing.pipeline.briefing.mail import MailError
 
     ctx = get_context(click_ctx)
     try:
@@ -65,6 +65,7 @@ def _run(click_ctx, builder, period_arg, unit, out_dir, mail, as_json) -> None:
 @click.pass_context
 def weekly(click_ctx, week, unit, out_dir, mail, as_json) -> None:
     """Write the weekly briefing (舆情周报) for the district or one unit."""
+    from yuqing.pipeline.briefing.build import build_weekly
 
     _run(click_ctx, build_weekly, week, unit, out_dir, mail, as_json)
 
@@ -75,6 +76,7 @@ def weekly(click_ctx, week, unit, out_dir, mail, as_json) -> None:
 @click.pass_context
 def daily(click_ctx, day, unit, out_dir, mail, as_json) -> None:
     """Write the daily digest (舆情日报) for the district or one unit."""
+    from yuqing.pipeline.briefing.build import build_daily
 
     _run(click_ctx, build_daily, day, unit, out_dir, mail, as_json)
 
@@ -86,6 +88,7 @@ def list_cmd(click_ctx, as_json: bool) -> None:
     """Show archived briefings (data_dir/briefings), newest first."""
     from rich.table import Table
 
+    from yuqing.pipeline.briefing.archive import list_archive
 
     ctx = get_context(click_ctx)
     items = list_archive(ctx)

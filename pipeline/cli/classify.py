@@ -18,13 +18,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from yuqing.classifiers.corpus import CorpusError, corpus_files, read_labelled
-from yuqing.classifiers.evaluate import format_report, score
-from yuqing.classifiers.features import DEFAULT_MAX_CHARS
-from yuqing.classifiers.store import ModelError, get_model, model_dir, save_model
-from yuqing.classifiers.store import train as train_model
 from yuqing.pipeline.cli.common import emit_json, get_context
-from yuqing.pipeline.core.taxonomy import UnknownTopicError, load_taxonomy
 
 # pipeline.cli imports this module to register the commands: import from it inside functions only
 err_console = Console(stderr=True)
@@ -40,6 +34,11 @@ BATCH = 1000
 @click.pass_context
 def train(click_ctx, data: tuple[Path, ...], cv: str, as_json: bool) -> None:
     """Train the topic and sentiment heads, print cross-validated metrics, save the model."""
+    from yuqing.classifiers.corpus import CorpusError
+    from yuqing.classifiers.evaluate import format_report
+    from yuqing.classifiers.store import model_dir, save_model
+    from yuqing.classifiers.store import train as train_model
+    from yuqing.pipeline.core.taxonomy import load_taxonomy
 
     ctx = get_context(click_ctx)
     taxonomy = load_taxonomy(ctx)
@@ -104,6 +103,7 @@ def record_text(obj: object) -> str:
 @click.pass_context
 def classify(click_ctx, file: str, explain: bool) -> None:
     """Add topics and sentiment to each record of FILE.jsonl (- or nothing: stdin) → stdout."""
+    from yuqing.classifiers.store import ModelError, get_model
 
     ctx = get_context(click_ctx)
     if file != "-" and not Path(file).exists():
@@ -156,6 +156,10 @@ def classify(click_ctx, file: str, explain: bool) -> None:
 @click.pass_context
 def evaluate(click_ctx, data: tuple[Path, ...], as_json: bool) -> None:
     """Score the saved model on labelled posts: per-label P/R/F1, micro/macro-F1, sentiment."""
+    from yuqing.classifiers.corpus import CorpusError, corpus_files, read_labelled
+    from yuqing.classifiers.evaluate import format_report, score
+    from yuqing.classifiers.store import ModelError, get_model
+    from yuqing.pipeline.core.taxonomy import UnknownTopicError, load_taxonomy
 
     ctx = get_context(click_ctx)
     taxonomy = load_taxonomy(ctx)
@@ -193,4 +197,4 @@ def evaluate(click_ctx, data: tuple[Path, ...], as_json: bool) -> None:
 
 commands = [train, classify, evaluate]
 
-__all__ = ["commands", "DEFAULT_MAX_CHARS"]
+

@@ -9,16 +9,10 @@ from pathlib import Path
 
 import click
 
-from yuqing.console import audit
-from yuqing.console.accounts import AccountError, add_user, get_user, list_users, reset_password, set_disabled
-from yuqing.console.app import create_app
-from yuqing.console.db import now_utc
-from yuqing.console.kibana import export
 from yuqing.console.models import ROLES
 from yuqing.pipeline.cli.common import emit_json, get_context
 from yuqing.pipeline.core.config import ConfigError
 from yuqing.pipeline.core.names import ROLE_NAMES
-from yuqing.pipeline.core.org import load_org
 
 
 def _ctx(click_ctx):
@@ -38,6 +32,8 @@ def _read_password(password_stdin: bool, confirm: bool = True) -> str:
 
 
 def _audit(ctx, action: str, account, detail: str = "") -> None:
+
+    from yuqing.console import audit
 
     operator = os.environ.get("SUDO_USER") or os.environ.get("USER") or "cli"
     audit.record(ctx, f"cli:{operator}"[:64], action, unit_id=account.unit_id, target=f"user:{account.username}",
@@ -60,6 +56,7 @@ def users() -> None:
 @click.pass_context
 def users_add(click_ctx, username: str, unit_id: str, role: str, display_name: str, password_stdin: bool) -> None:
     """Create an account."""
+    from yuqing.console.accounts import AccountError, add_user
 
     ctx = _ctx(click_ctx)
     password = _read_password(password_stdin)
@@ -77,6 +74,9 @@ def users_add(click_ctx, username: str, unit_id: str, role: str, display_name: s
 @click.pass_context
 def users_list(click_ctx, unit_id: str | None, as_json: bool) -> None:
     """List accounts."""
+    from yuqing.console.accounts import list_users
+    from yuqing.console.db import now_utc
+    from yuqing.pipeline.core.org import load_org
 
     ctx = _ctx(click_ctx)
     units = None
@@ -110,6 +110,7 @@ def users_list(click_ctx, unit_id: str | None, as_json: bool) -> None:
 @click.pass_context
 def users_disable(click_ctx, username: str, enable: bool) -> None:
     """Disable an account (ends its sessions at once), or --enable it again."""
+    from yuqing.console.accounts import AccountError, set_disabled
 
     ctx = _ctx(click_ctx)
     try:
@@ -126,6 +127,7 @@ def users_disable(click_ctx, username: str, enable: bool) -> None:
 @click.pass_context
 def users_reset_password(click_ctx, username: str, password_stdin: bool) -> None:
     """Set a new password, clear a lock-out and sign the account out everywhere."""
+    from yuqing.console.accounts import AccountError, get_user, reset_password
 
     ctx = _ctx(click_ctx)
     if get_user(ctx, username) is None:
@@ -148,6 +150,7 @@ def serve(click_ctx, host: str | None, port: int | None, workers: int) -> None:
     """Run the duty console (web pages and /api/) under uvicorn."""
     import uvicorn
 
+    from yuqing.console.app import create_app
 
     ctx = _ctx(click_ctx)
     cfg = ctx.settings.console
@@ -173,6 +176,7 @@ def kibana() -> None:
 @click.pass_context
 def kibana_export(click_ctx, out_dir: Path, prefix: str | None) -> None:
     """Write the saved objects (import them in Kibana: Stack Management → Saved objects → Import)."""
+    from yuqing.console.kibana import export
 
     ctx = _ctx(click_ctx)
     prefix = prefix or ctx.settings.store.elasticsearch.index_prefix

@@ -22,15 +22,8 @@ from datetime import datetime
 import click
 from rich.table import Table
 
-from yuqing.alerts.api import notify_admins
-from yuqing.crawlers.health import assess, review_all
-from yuqing.crawlers.preflight import check_sources, to_json
-from yuqing.crawlers.runner import CrawlError, describe_cursor, run_source
-from yuqing.crawlers.sources import get_source, load_sources
-from yuqing.crawlers.state import SourceState
 from yuqing.pipeline.cli.common import console, emit_json, err_console, get_context, parse_time_option
 from yuqing.pipeline.core.config import ConfigError
-from yuqing.pipeline.ingest import Ingestor
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -54,6 +47,10 @@ SUMMARY_ROWS = [("页面 pages", "pages"), ("条目 items", "items"), ("新增 n
 def crawl(click_ctx, source_name: str, out: str | None, max_pages: int | None, since: str | None,
           force: bool, as_json: bool) -> None:
     """Crawl one configured SOURCE now (ingest, or --out FILE). Exit 3 when paused by a block."""
+    from yuqing.alerts.api import notify_admins
+    from yuqing.crawlers.runner import CrawlError, run_source
+    from yuqing.crawlers.sources import get_source
+    from yuqing.pipeline.ingest import Ingestor
 
     ctx = get_context(click_ctx)
     since_dt = parse_since(since)
@@ -98,6 +95,11 @@ def crawl(click_ctx, source_name: str, out: str | None, max_pages: int | None, s
 @click.pass_context
 def sources(click_ctx, as_json: bool) -> None:
     """List configured sources with last run, cursor and health."""
+    from yuqing.crawlers.health import assess
+    from yuqing.crawlers.runner import describe_cursor
+    from yuqing.crawlers.sources import load_sources
+    from yuqing.crawlers.state import SourceState
+
     if click_ctx.invoked_subcommand is not None:
         return
 
@@ -136,6 +138,8 @@ def sources(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def sources_check(click_ctx, names: tuple[str, ...], as_json: bool) -> None:
     """Pre-flight: does each source's cookie (or no cookie) still get real pages? Exit 3 if any fails."""
+    from yuqing.crawlers.preflight import check_sources, to_json
+    from yuqing.crawlers.sources import get_source, load_sources
 
     ctx = get_context(click_ctx)
     try:
@@ -161,6 +165,8 @@ def sources_check(click_ctx, names: tuple[str, ...], as_json: bool) -> None:
 @click.pass_context
 def sources_health(click_ctx, as_json: bool) -> None:
     """Review every source's health; stale/paused/failing sources alert the administrators."""
+    from yuqing.alerts.api import notify_admins
+    from yuqing.crawlers.health import review_all
 
     ctx = get_context(click_ctx)
     try:
@@ -181,6 +187,8 @@ def sources_health(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def sources_resume(click_ctx, name: str) -> None:
     """Lift a source's pause (and forget dead-cookie verdicts) so the next run goes ahead."""
+    from yuqing.crawlers.sources import get_source
+    from yuqing.crawlers.state import SourceState
 
     ctx = get_context(click_ctx)
     try:

@@ -5,7 +5,8 @@ come before the subcommand. Subcommands live in the modules of this package and 
 when they run: :data:`COMMANDS` names each one's module, attribute and the one-line help that
 ``yuqing --help`` shows, so the top-level help imports nothing but click, and ``yuqing crawl …``
 (the scheduler's child process) loads the crawlers and ingest, not the console or the briefing.
-``tests/pipeline/test_cli_lazy.py`` checks that the table and the commands' own help agree.
+``tests/pipeline/test_cli_lazy.py`` checks that every entry resolves to its command, that no
+command module defines a command the table lacks, and what ``--help`` imports.
 """
 
 from __future__ import annotations

@@ -17,8 +17,6 @@ from yuqing.pipeline.cli.common import (
     get_context,
 )
 from yuqing.pipeline.core.config import ConfigError
-from yuqing.pipeline.ingest import Ingestor
-from yuqing.pipeline.store import open_store
 from yuqing.pipeline.store.base import DIMENSIONS, StoreError
 
 
@@ -31,6 +29,8 @@ from yuqing.pipeline.store.base import DIMENSIONS, StoreError
 def ingest(click_ctx, file: str, as_json: bool, no_classify: bool, no_link: bool) -> None:
     """Validate, normalise, de-duplicate, classify, link and store FILE.jsonl (- for stdin)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from yuqing.pipeline.ingest import Ingestor
 
     ctx = get_context(click_ctx)
     if no_classify:
@@ -81,6 +81,8 @@ def ingest(click_ctx, file: str, as_json: bool, no_classify: bool, no_link: bool
 @click.pass_context
 def search(click_ctx, query: str, limit: int, offset: int, sort: str, as_json: bool, **kwargs) -> None:
     """Full-text search (Chinese segmented) with filters; newest first."""
+    from yuqing.pipeline.store import open_store
+
     ctx = get_context(click_ctx)
     flt = build_filter(kwargs, query)
     try:
@@ -111,6 +113,8 @@ def search(click_ctx, query: str, limit: int, offset: int, sort: str, as_json: b
 @click.pass_context
 def stats(click_ctx, by: tuple[str, ...], interval: str | None, query: str | None, as_json: bool, **kwargs) -> None:
     """Counts of posts, distinct authors, stories and engagement, grouped and bucketed."""
+    from yuqing.pipeline.store import open_store
+
     ctx = get_context(click_ctx)
     flt = build_filter(kwargs, query)
     try:

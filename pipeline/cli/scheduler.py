@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import click
 
 from yuqing.pipeline.cli.common import console, emit_json, get_context
-from yuqing.pipeline.core import statedb
 from yuqing.pipeline.core.config import ConfigError
-from yuqing.pipeline.scheduler import jobs
-from yuqing.pipeline.scheduler.logs import setup_logging
-from yuqing.pipeline.scheduler.models import JobRun
-from yuqing.pipeline.scheduler.service import (
-    AlreadyRunning,
-    SchedulerService,
-    desired_jobs,
-    job_overview,
-    recent_runs,
-)
 
 
 @click.command("run")
@@ -28,12 +18,20 @@ from yuqing.pipeline.scheduler.service import (
 def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
     """Run the scheduler: crawls, alert evaluation/escalation/delivery, briefings. Stops cleanly on
     SIGTERM/SIGINT. Logs are JSON lines on stderr and in data_dir/logs/scheduler.log."""
+    from yuqing.pipeline.checks import require_valid_config
+    from yuqing.pipeline.core import statedb
+    from yuqing.pipeline.scheduler import jobs
+    from yuqing.pipeline.scheduler.logs import setup_logging
+    from yuqing.pipeline.scheduler.models import JobRun
+    from yuqing.pipeline.scheduler.service import AlreadyRunning, SchedulerService, desired_jobs
 
     ctx = get_context(click_ctx)
+    try:  # every config file, now: a broken one must not start a daemon that fails every job
+        require_valid_config(ctx)
+    except ConfigError as exc:
+        raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
     setup_logging(ctx.path("logs") / "scheduler.log", getattr(logging, log_level.upper()))
     if once:
-        from datetime import datetime
-
         try:
             specs = {s.id: s for s in desired_jobs(ctx, datetime.now(ctx.tz))}
         except ConfigError as exc:
@@ -74,6 +72,7 @@ def jobs_cmd(click_ctx, history: int, job_id: str | None, as_json: bool) -> None
     """List the scheduler's jobs: trigger, next run, last run, last result and duration."""
     from rich.table import Table
 
+    from yuqing.pipeline.scheduler.service import job_overview, recent_runs
 
     ctx = get_context(click_ctx)
     try:

@@ -7,11 +7,7 @@ import sys
 import click
 
 from yuqing.pipeline.cli.common import emit_json, get_context
-from yuqing.pipeline.ingest.spool import Spool
-from yuqing.pipeline.store import open_store
 from yuqing.pipeline.store.base import StoreError, UpsertResult
-from yuqing.pipeline.store.elastic import ElasticStore
-from yuqing.pipeline.store.sqlite import SqliteStore
 
 
 @click.group("store")
@@ -24,6 +20,8 @@ def store_group() -> None:
 @click.pass_context
 def health(click_ctx, as_json: bool) -> None:
     """Show which store is configured and whether it answers."""
+    from yuqing.pipeline.ingest.spool import Spool
+    from yuqing.pipeline.store import open_store
 
     ctx = get_context(click_ctx)
     try:
@@ -44,6 +42,8 @@ def health(click_ctx, as_json: bool) -> None:
 @click.pass_context
 def replay(click_ctx) -> None:
     """Deliver posts spooled while the store was unreachable."""
+    from yuqing.pipeline.ingest.spool import Spool
+    from yuqing.pipeline.store import open_store
 
     ctx = get_context(click_ctx)
     spool = Spool(ctx.path("spool"))
@@ -62,6 +62,8 @@ def es_group() -> None:
 
 
 def _elastic(click_ctx):
+
+    from yuqing.pipeline.store.elastic import ElasticStore
 
     ctx = get_context(click_ctx)
     try:
@@ -175,6 +177,7 @@ def es_reindex_from_sqlite(click_ctx, batch_size: int) -> None:
     """Copy every post of the embedded SQLite store into Elasticsearch (idempotent)."""
     from rich.progress import Progress
 
+    from yuqing.pipeline.store.sqlite import SqliteStore
 
     ctx, store = _elastic(click_ctx)
     path = ctx.path(ctx.settings.store.sqlite.path)
