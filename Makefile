@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test venv system es-start es-stop lint bench clean
+.PHONY: demo test venv system es-start es-stop lint wheel-smoke bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,8 +31,14 @@ test: venv system
 	bash scripts/elasticsearch.sh start
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# style and the architecture: the layers contract in .importlinter (foundation imports nothing above it)
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# the wheel installed (not editable) into a clean venv, run from an empty directory
+wheel-smoke:
+	PY=$(PY) bash scripts/wheel-smoke.sh
 
 bench: venv
 	bash scripts/elasticsearch.sh start

@@ -68,7 +68,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), envvar="YUQING_CONFIG_DIR",
-              help="配置目录（settings.yaml 等）[./config]")
+              help="配置目录（settings.yaml 等）[./config，没有则用随包附带的示例配置]")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="YUQING_DATA_DIR",
               help="运行数据目录 [./var]")
 @click.version_option(package_name="yuqing")

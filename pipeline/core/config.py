@@ -22,6 +22,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from yuqing.pipeline.core.resources import shipped_config_dir
+
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -307,7 +309,12 @@ def load_settings(config_dir: Path, environ: dict[str, str] | None = None) -> Se
 
 
 def default_config_dir() -> Path:
-    return Path(os.environ.get("YUQING_CONFIG_DIR") or "config")
+    """``$YUQING_CONFIG_DIR``, else ``./config`` when there is one, else the example configuration
+    shipped inside the package (so an installed ``yuqing`` runs anywhere out of the box)."""
+    if os.environ.get("YUQING_CONFIG_DIR"):
+        return Path(os.environ["YUQING_CONFIG_DIR"])
+    local = Path("config")
+    return local if local.is_dir() else shipped_config_dir()
 
 
 def default_data_dir() -> Path:
