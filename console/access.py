@@ -70,7 +70,7 @@ class Principal:
             if unit is None:
                 continue
             out.append(unit)
-            stack.extend(sorted((c.id if hasattr(c, "id") else c) for c in self.org.children(uid))[::-1])
+            stack.extend(sorted(c.id for c in self.org.children(uid))[::-1])
         return out
 
     def as_dict(self) -> dict:

@@ -20,6 +20,7 @@ from yuqing.console.access import AccessDenied
 from yuqing.console.db import ensure_tables
 from yuqing.console.deps import LoginRequired, client_ip, current_principal, get_ctx, login_url
 from yuqing.console.incidents import Conflict, NotFound
+from yuqing.console.labels import topic_names
 from yuqing.console.queries import BadQuery
 from yuqing.console.render import render
 from yuqing.pipeline.checks import require_valid_config
@@ -48,6 +49,7 @@ def create_app(ctx: Context) -> FastAPI:
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
     app.state.ctx = ctx
     app.state.org = load_org(ctx)
+    app.state.topics = topic_names(ctx)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(web.router)
     app.include_router(api.router)

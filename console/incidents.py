@@ -44,7 +44,7 @@ def _api():
 
 
 def _as_dict(incident) -> dict:
-    data = incident.to_dict() if hasattr(incident, "to_dict") else dict(incident)
+    data = incident.to_dict()
     for key in ("created_at", "acknowledged_at", "resolved_at", "updated_at", "last_seen_at"):
         if isinstance(data.get(key), str) and data[key]:
             data[key] = to_aware(data[key])
@@ -166,7 +166,7 @@ def escalation_path(who: Principal, inc: dict) -> list[dict]:
         unit = org.get(uid)
         if unit is None:
             continue
-        officers = [f"{o.name}（{o.role}）" if getattr(o, "role", "") else o.name for o in unit.roster or ()]
+        officers = [f"{o.name}（{o.role}）" if o.role else o.name for o in unit.roster]
         out.append({"step": step, "unit_id": uid, "unit_name": unit.name, "level": unit.level,
                     "officers": officers, "reached": step <= reached, "current": step == reached})
     return out

@@ -184,7 +184,7 @@ def _dashboard(who: Principal, store_call, *, range_key: str, unit_id: str, now:
             series[r.keys["topic"]][r.bucket] += r.posts
     topic_series = [(t, [series[t][b] for b in times]) for t in top5]
 
-    children = [c.id if hasattr(c, "id") else c for c in who.org.children(unit_id)]
+    children = [c.id for c in who.org.children(unit_id)]
     up, un = defaultdict(int), defaultdict(int)
     for r in by_unit:
         u = r.keys.get("unit_tree")

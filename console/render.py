@@ -49,12 +49,8 @@ templates.env.filters["highlight"] = highlight
 
 
 def topic_labels(request: Request) -> dict[str, str]:
-    """Taxonomy id → Chinese name, loaded once per app."""
-    names = getattr(request.app.state, "topics", None)
-    if names is None:
-
-        names = request.app.state.topics = labels.topic_names(get_ctx(request))
-    return names
+    """Taxonomy id → Chinese name (loaded when the app was created)."""
+    return request.app.state.topics
 
 
 def render(request: Request, name: str, data: dict, status_code: int = 200):

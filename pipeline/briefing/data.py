@@ -362,10 +362,6 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
 # --- incidents -------------------------------------------------------------------------------
 
 
-def _as_dict(incident: Any) -> dict:
-    return incident.to_dict() if hasattr(incident, "to_dict") else dict(incident)
-
-
 def _time(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
@@ -384,7 +380,7 @@ def _incidents(ctx: Context, labels: Labels, period: Period, unit: str | None) -
     resolved and escalated, and how long acknowledging took."""
     units = labels.subtree(unit) if unit else None
     try:
-        items = [_as_dict(i) for i in list_incidents(ctx, units=units, status=None, since=period.start,
+        items = [i.to_dict() for i in list_incidents(ctx, units=units, status=None, since=period.start,
                                                      limit=100_000)]
     except Exception as exc:  # a broken state DB must not stop the briefing; say so in it
         log.warning("incidents not read: %s", exc)

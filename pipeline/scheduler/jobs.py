@@ -285,26 +285,12 @@ def crawl(name: str) -> str:
 # --- alerts ------------------------------------------------------------------------------------
 
 
-def _describe(result) -> str:
-    if result is None:
-        return ""
-    if isinstance(result, int):
-        return str(result)
-    for attr in ("summary", "as_dict", "to_dict"):
-        fn = getattr(result, attr, None)
-        if callable(fn):
-            value = fn()
-            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-            return text[:1000]
-    return str(result)[:1000]
-
-
-def _alerts(fname: str) -> Work:
+def _alerts(fn: Callable[..., object], describe: Callable[[object], str]) -> Work:
+    """A job running ``fn(ctx, now)`` of :mod:`yuqing.alerts.api`; ``describe`` says what it did."""
     def work(rt: Runtime) -> tuple[str, str]:
-        fn = getattr(api, fname)
         ctx = rt.new_context()
         try:
-            return "ok", _describe(fn(ctx, rt.clock.now()))
+            return "ok", describe(fn(ctx, rt.clock.now()))[:1000]
         finally:
             ctx.close()
     return work
@@ -312,17 +298,18 @@ def _alerts(fname: str) -> Work:
 
 def evaluate_alerts() -> str:
     """Evaluate the alert rules over the recent posts (``alerts.api.evaluate``)."""
-    return recorded("alerts:evaluate", None, _alerts("evaluate"))
+    return recorded("alerts:evaluate", None, _alerts(
+        api.evaluate, lambda report: json.dumps(report.as_dict(), ensure_ascii=False, default=str)))
 
 
 def escalate_alerts() -> str:
     """Escalate incidents nobody acknowledged in time (``alerts.api.escalate``)."""
-    return recorded("alerts:escalate", None, _alerts("escalate"))
+    return recorded("alerts:escalate", None, _alerts(api.escalate, lambda n: f"{n} escalated"))
 
 
 def deliver_outbox() -> str:
     """Deliver pending notifications (``alerts.api.deliver_outbox``)."""
-    return recorded("alerts:outbox", None, _alerts("deliver_outbox"))
+    return recorded("alerts:outbox", None, _alerts(api.deliver_outbox, lambda n: f"{n} sent"))
 
 
 # --- briefings ---------------------------------------------------------------------------------
@@ -368,7 +355,7 @@ def _unit_briefings(ctx: Context, district, now: datetime) -> tuple[int, list[st
     done, errors = 0, []
     for row in district.data["units"]["rows"]:
         unit = labels.org.get(row["unit"])
-        emails = sorted({o.email for o in getattr(unit, "roster", ()) if o.email}) if unit else []
+        emails = sorted({o.email for o in unit.roster if o.email}) if unit else []
         if not row["posts"] or not emails:
             continue
         try:
