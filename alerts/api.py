@@ -1,6 +1,6 @@
 """The alerts API other areas call (console, scheduler, briefing). Thin: it opens a session on the
-state database and calls :mod:`alerts.state` (incident lifecycle), :mod:`alerts.detect`
-(detection), :mod:`alerts.outbox` (delivery).
+state database and calls :mod:`yuqing.alerts.state` (incident lifecycle), :mod:`yuqing.alerts.detect`
+(detection), :mod:`yuqing.alerts.outbox` (delivery).
 
 Functions
     ``evaluate(ctx, at)``            detect as of ``at``, open/update incidents, escalate → report

@@ -1,6 +1,6 @@
 """Detection: emerging negative trends per unit and topic, and single high-risk posts.
 
-Everything is read through the :class:`~pipeline.store.base.PostStore` interface with
+Everything is read through the :class:`~yuqing.pipeline.store.base.PostStore` interface with
 aggregations (no iteration over posts), so one cycle costs a fixed number of store queries
 whatever the data size: one grouped aggregation per window over the current windows — a quiet
 cycle stops there — then, for the topics that may fire only, ``baseline_weeks × windows``
@@ -166,7 +166,7 @@ class Candidate:
 @dataclass(kw_only=True)
 class EvaluationReport(ApplyResult):
     """What one cycle found and did (incident ids opened/updated/escalated/reopened come from
-    :class:`~alerts.state.ApplyResult`)."""
+    :class:`~yuqing.alerts.state.ApplyResult`)."""
 
     at: str
     store: str

@@ -1,4 +1,4 @@
-"""Alert state tables on the shared state database (:mod:`pipeline.statedb`).
+"""Alert state tables on the shared state database (:mod:`yuqing.pipeline.core.statedb`).
 
 ``alert_incidents``
     One row per incident. ``open_key`` is ``"{unit_id}|{topic}"`` while the incident is open or

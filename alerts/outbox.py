@@ -1,4 +1,4 @@
-"""Outbox delivery: send the notifications the state changes queued (:mod:`alerts.state`).
+"""Outbox delivery: send the notifications the state changes queued (:mod:`yuqing.alerts.state`).
 
 Guarantees
     * **Nothing lost**: a message is written in the same transaction as the incident change that

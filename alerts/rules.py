@@ -2,14 +2,14 @@
 
 Sections (every key has a documented default, so a missing file means the defaults):
 
-``detection``   trend detection thresholds — see :mod:`alerts.detect` for the method.
+``detection``   trend detection thresholds — see :mod:`yuqing.alerts.detect` for the method.
 ``severity``    how a trend's strength maps to low / medium / high / critical.
 ``escalation``  how far up an incident starts, how long before an unacknowledged incident
                 escalates, what counts as "still growing" after acknowledgement.
 ``delivery``    retries, backoff and timeouts of the outbox.
 ``high_risk``   single-post rules: regular-expression patterns that alert regardless of volume.
 
-Bad values raise :class:`~pipeline.config.ConfigError` naming ``alerts.yaml``, the key and the reason.
+Bad values raise :class:`~yuqing.pipeline.core.config.ConfigError` naming ``alerts.yaml``, the key and the reason.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 demos: a quiet background with daily and weekly rhythm, and the events alerts must (or must
 not) react to — a burst at one unit, a repost storm from one account, a district-wide rise.
 
-Posts are plain :class:`~pipeline.record.Post` records that mention a unit by one of its names
+Posts are plain :class:`~yuqing.pipeline.core.record.Post` records that mention a unit by one of its names
 or landmarks, so they can go through the real ingest stages (normalise → dedupe → link); with
 ``enrich=True`` the generator fills ``topics``, ``sentiment`` and the org fields itself (fast
 path for the benchmark's million posts).

@@ -1,5 +1,5 @@
 """Incident lifecycle and escalation on the state database — every change in one transaction
-with the notifications it causes (transactional outbox, :mod:`alerts.models`).
+with the notifications it causes (transactional outbox, :mod:`yuqing.alerts.models`).
 
 Lifecycle::
 

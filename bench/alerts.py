@@ -6,7 +6,7 @@
 The dataset (five weeks of simulated posts with daily/weekly rhythm, 60 % linked to a random unit
 of ``config/org.yaml``, plus a burst at one enterprise in the last hours) is loaded once per store
 into ``--data-dir`` (SQLite) or the index prefix ``yqbench-alerts`` (Elasticsearch) and reused by
-later runs when the post count matches. The timed part is :func:`alerts.detect.run_evaluation`
+later runs when the post count matches. The timed part is :func:`yuqing.alerts.detect.run_evaluation`
 (detection over aggregations, evidence, high-risk searches, incident state) — cold (first run of
 the process) and warm (median of the next runs); every run evaluates a slightly later time (+7 min)
 on an empty incident table, so no cache answers a query twice. Target: under 5 s on Elasticsearch.

@@ -3,11 +3,11 @@
     .venv/bin/python bench/briefing.py                          # SQLite, 40,000 posts over two weeks
     .venv/bin/python bench/briefing.py --store es --posts 100000
 
-Two weeks of simulated, enriched posts (``alerts.simulate.Simulator``: daily rhythm, 60 % linked to
+Two weeks of simulated, enriched posts (``yuqing.alerts.simulate.Simulator``: daily rhythm, 60 % linked to
 a unit of ``config/org.yaml``, a burst at one enterprise) are loaded into a fresh SQLite file or
 the Elasticsearch index prefix ``yqbench-briefing``; then the briefing of the second week is built
 three times. Printed: load time, and per build the seconds spent on the store's queries and events
-(:func:`pipeline.briefing.data.collect`) and on charts + .docx/.html/.md, plus peak memory.
+(:func:`yuqing.pipeline.briefing.data.collect`) and on charts + .docx/.html/.md, plus peak memory.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Ingest throughput into each store: ``python bench/ingest.py [-n 100000] [--no-dedupe]``.
 
-Generates ``n`` realistic posts (:mod:`pipeline.synthetic`, seeded) into a JSON Lines file, then
-runs the real ingest path (:class:`pipeline.ingest.Ingestor`: validation → normalise → dedupe →
+Generates ``n`` realistic posts (:mod:`yuqing.pipeline.synthetic`, seeded) into a JSON Lines file, then
+runs the real ingest path (:class:`yuqing.pipeline.ingest.Ingestor`: validation → normalise → dedupe →
 store, no classification) once into a fresh SQLite store and once into fresh Elasticsearch indices
 (unique prefix, removed afterwards unless ``--keep``), and prints posts/s with the time spent in
 validation, normalise, dedupe, segmentation for the search field, and the store itself.

@@ -2,7 +2,7 @@
 class with plain attributes, so fitted pipelines pickle and round-trip through skops.
 
 A pipeline starts with :class:`Prepare`, which turns raw texts into :class:`Doc` objects once
-(cleaned, normalised, segmented by :func:`classifiers.tokenizer.analyze`). The vectorisers then read
+(cleaned, normalised, segmented by :func:`yuqing.pipeline.core.tokenizer.analyze`). The vectorisers then read
 them through analyzers:
 
 * :class:`WordAnalyzer` — word unigrams and bigrams; optionally without stop words (topics) and
@@ -20,7 +20,7 @@ them through analyzers:
   Measured worse across writers, so not in the default pipelines (kept for experiments).
 
 Because :class:`Prepare` is the same in both heads, the classifier segments a batch once and feeds
-the prepared docs to both heads' remaining steps (see :meth:`classifiers.model.Model.predict`).
+the prepared docs to both heads' remaining steps (see :meth:`yuqing.classifiers.model.Model.predict`).
 """
 
 from __future__ import annotations

@@ -9,12 +9,12 @@ Heads (one Pipeline object each, trained, saved and evaluated whole):
   workers' interests".
 * **sentiment** — ``Prepare → FeatureUnion(word n-grams with negation marks, char 1–2-grams,
   sentiment cues) → LogisticRegression`` (3 classes, balanced class weights); the probabilities are
-  the scores of :class:`pipeline.record.Sentiment`.
+  the scores of :class:`yuqing.pipeline.core.record.Sentiment`.
 
 The feature choices are the measured ones (``classifiers/README.md`` lists what was tried).
 :class:`Model` runs ``Prepare`` once per batch and gives its output to both heads, explains
 predictions (top contributing features per label: tf-idf value × coefficient), and is saved by
-:mod:`classifiers.store`.
+:mod:`yuqing.classifiers.store`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The ingest stage that classifies posts: sets ``post.topics`` and ``post.sentiment``.
 
-Plugged in by :func:`pipeline.stages.classify_stages`. The model is loaded (or trained on first
-use, see :func:`classifiers.store.get_model`) when the first batch arrives, so commands that never
+Plugged in by :func:`yuqing.pipeline.ingest.stages.classify_stages`. The model is loaded (or trained on first
+use, see :func:`yuqing.classifiers.store.get_model`) when the first batch arrives, so commands that never
 ingest do not pay for it. A post is classified on its title and content together; a post with no
-readable words gets no topics and a neutral sentiment (see :class:`classifiers.model.Prediction`).
+readable words gets no topics and a neutral sentiment (see :class:`yuqing.classifiers.model.Prediction`).
 """
 
 from __future__ import annotations

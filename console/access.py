@@ -1,9 +1,9 @@
 """Who may see and do what: the signed-in :class:`Principal` and its subtree checks.
 
-Every page and API call builds a Principal from the session (:mod:`console.deps`) and asks it before
+Every page and API call builds a Principal from the session (:mod:`yuqing.console.deps`) and asks it before
 touching data: :meth:`Principal.sees_unit` for incidents, posts and briefings, :meth:`can_act` for
 acknowledge/resolve/reopen, :meth:`can_audit` for the audit log. The subtree comes from the union
-hierarchy (``alerts.org.load_org(ctx).subtree(unit)``) at request time, so a unit moved in
+hierarchy (``yuqing.pipeline.core.org.load_org(ctx).subtree(unit)``) at request time, so a unit moved in
 ``config/org.yaml`` is honoured after the next reload of the org file.
 """
 

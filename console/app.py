@@ -1,4 +1,4 @@
-"""The FastAPI application: pages (:mod:`console.web`), JSON API (:mod:`console.api`), static files,
+"""The FastAPI application: pages (:mod:`yuqing.console.web`), JSON API (:mod:`yuqing.console.api`), static files,
 security headers and the error pages.
 
 ``create_app(ctx)`` is what ``yuqing serve`` runs under uvicorn and what the tests serve on

@@ -1,6 +1,6 @@
 """The weekly briefing archive as the caller may see it.
 
-Entries come from ``pipeline.briefing.list_archive(ctx)``: one directory per briefing under
+Entries come from ``yuqing.pipeline.briefing.list_archive(ctx)``: one directory per briefing under
 ``data_dir/briefings/`` with a ``meta.json`` (period, label, unit — None for the whole district —,
 scope name, generated_at, headline, ``files`` by format). The caller sees only briefings of units in
 their subtree (the district's briefing only from the district), and downloads only files such an

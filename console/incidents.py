@@ -1,4 +1,4 @@
-"""Incidents as the console shows them: :mod:`alerts.api` queried within the caller's subtree.
+"""Incidents as the console shows them: :mod:`yuqing.alerts.api` queried within the caller's subtree.
 
 The alerts area owns incidents (``list_incidents``, ``get_incident``, ``acknowledge``, ``resolve``,
 ``reopen``; ``incident.to_dict()``). This module adds what the console needs on top: the subtree

@@ -2,7 +2,7 @@
 saved searches, Lens visualisations and a dashboard of volume, sentiment, topics and units.
 
 The shipped objects live in ``config/kibana/*.ndjson`` (Kibana 9 saved-object export format, one JSON
-object a line), written from :func:`build_objects` by ``python -m console.kibana config/kibana``.
+object a line), written from :func:`build_objects` by ``python -m yuqing.console.kibana config/kibana``.
 ``yuqing kibana export --out DIR --prefix P`` copies them with the index prefix rewritten (data view
 titles and every object id that starts with ``yuqing-``), ready for Stack Management → Saved objects →
 Import. :func:`referenced_fields` lists every field an object uses, so a test can hold them to the
@@ -253,7 +253,7 @@ def referenced_fields(obj: dict, views: dict[str, str]) -> set[tuple[str, str]]:
     return out
 
 
-if __name__ == "__main__":  # python -m console.kibana config/kibana
+if __name__ == "__main__":  # python -m yuqing.console.kibana config/kibana
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "config/kibana")
     for name, objs in build_objects().items():
         print(target / name, write_ndjson(target / name, objs))

@@ -2,7 +2,7 @@
 
 :func:`post_filter` turns the search form (the same filters as ``yuqing search``: text, since,
 until, platform, topic, sentiment, unit, source, no-duplicates) into a
-:class:`~pipeline.store.base.PostFilter` whose ``units`` are inside the caller's subtree — the
+:class:`~yuqing.pipeline.store.base.PostFilter` whose ``units`` are inside the caller's subtree — the
 caller's own unit when none is asked for, refusal for any unit outside it. :func:`dashboard`
 computes volume, negativity, topics and sub-units over a time range from the store's ``aggregate``.
 """
@@ -81,7 +81,7 @@ class SearchParams:
 
 
 def post_filter(who: Principal, p: SearchParams, now: datetime) -> PostFilter:
-    """The store filter for ``p``; raises :class:`~console.access.AccessDenied` for a foreign unit."""
+    """The store filter for ``p``; raises :class:`~yuqing.console.access.AccessDenied` for a foreign unit."""
     bad = [v for v in p.platforms if v not in PLATFORMS]
     if bad:
         raise BadQuery(f"未知平台：{', '.join(bad)}")

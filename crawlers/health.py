@@ -1,7 +1,7 @@
 """Collection health: is each source actually collecting? A silent crawler must never look like a
 quiet week.
 
-Per source, from its run history (:mod:`crawlers.state`):
+Per source, from its run history (:mod:`yuqing.crawlers.state`):
 
 * ``last_success`` / ``last_run`` and their age; ``freshness`` = age of the newest post collected;
 * ``items_per_run`` (mean over the last ``crawl.health_window`` runs), ``error_rate`` (runs with

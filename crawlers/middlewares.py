@@ -3,7 +3,7 @@
 Downloader middlewares (``settings.DOWNLOADER_MIDDLEWARES``; ``process_response`` runs from the
 highest number down, so 650 sees a response before redirects (600) and retries (550) act on it):
 
-``BlockDetectionMiddleware`` (650)  asks :func:`crawlers.blocking.detect_block` about every response.
+``BlockDetectionMiddleware`` (650)  asks :func:`yuqing.crawlers.blocking.detect_block` about every response.
     A login wall met with a pool cookie marks that cookie dead and retries with the next live one;
     anything else (or no cookie left) stops the source: the block is recorded on the crawler, the
     spider is closed with reason ``blocked`` (outstanding requests are dropped — no hammering) and

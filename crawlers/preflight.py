@@ -3,7 +3,7 @@
 For every source (or the ones named) and every cookie of its pool — or once without cookies when
 the pool is empty — fetch the source's first listing page exactly as the spider would (same URL,
 user agent, proxy) without following redirects, and classify the answer with
-:func:`crawlers.blocking.detect_block`. For Weibo with a cookie, ``/api/config`` also tells whether
+:func:`yuqing.crawlers.blocking.detect_block`. For Weibo with a cookie, ``/api/config`` also tells whether
 the session is logged in (``data.login``). Verdicts are stored with the source's state so the next
 crawl skips dead cookies, and a cookie that works again is marked ``ok``.
 """

@@ -2,7 +2,7 @@
 
 Steps: take the source's run lock (a second concurrent run of the same source fails at once) →
 refuse if the source is paused (exit 3) unless forced → compute each target's floor (``--since``,
-else cursor − look-back) → build Scrapy settings (project :mod:`crawlers.settings` + the source's
+else cursor − look-back) → build Scrapy settings (project :mod:`yuqing.crawlers.settings` + the source's
 politeness + credentials + sink) → crawl → turn the crawler's stats into a :class:`RunRecord` →
 advance cursors of complete, error-free targets, or pause the source on a block → record the run
 and review health (alerting administrators on a change).
@@ -80,7 +80,7 @@ def run_source(ctx, source: SourceConfig, *, out: str | Path | None = None, max_
                notify: Notify | None = None) -> CrawlOutcome:
     """Crawl ``source`` once. Posts go to ``out`` (JSON Lines) or to ``ingest(posts, input_name=…)``;
     health changes are sent with ``notify(ctx, subject, body)``. Both are given by the caller (the
-    ``yuqing crawl`` command passes ``Ingestor(ctx).ingest_posts`` and ``alerts.api.notify_admins``)."""
+    ``yuqing crawl`` command passes ``Ingestor(ctx).ingest_posts`` and ``yuqing.alerts.api.notify_admins``)."""
     if out is None and ingest is None:
         raise CrawlError("nowhere to put the posts: give an output file or an ingest function")
     lock_path = ctx.path("crawl", f"{source.name}.run.lock")

@@ -1,9 +1,9 @@
 """Scrapy settings for the yuqing crawlers: the project layer between Scrapy's defaults and a
-source's own ``politeness`` (``config/sources.yaml``), which :mod:`crawlers.runner` lays on top.
+source's own ``politeness`` (``config/sources.yaml``), which :mod:`yuqing.crawlers.runner` lays on top.
 
 Politeness by default: AutoThrottle on (targets one request in flight per site), robots.txt is not
 consulted (these are public pages read at human pace), per-site concurrency and delay from
-:data:`crawlers.sources.DEFAULT_POLITENESS`, retries with exponential backoff for 5xx and network
+:data:`yuqing.crawlers.sources.DEFAULT_POLITENESS`, retries with exponential backoff for 5xx and network
 errors — but never for 403/418/429/432, which are bans and stop the source instead.
 """
 

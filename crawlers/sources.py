@@ -22,7 +22,7 @@ A source is one thing the scheduler runs as one ``yuqing crawl NAME``::
         enabled: true
 
 Unknown keys, a spider without anything to watch, duplicate names or a malformed schedule fail fast
-with :class:`pipeline.config.ConfigError` naming the file and the key.
+with :class:`yuqing.pipeline.core.config.ConfigError` naming the file and the key.
 """
 
 from __future__ import annotations

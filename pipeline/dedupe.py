@@ -74,7 +74,7 @@ that while a large run merges); with in-order ingestion one to two windows of po
 so 10⁶ posts in the window ≈ 0.4–1 GB.
 
 Cost (dedupe alone, ``DedupeIndex.assign`` over 10⁵ synthetic, templated posts from
-``pipeline.synthetic`` in batches of 1000): ≈ 40 µs a post (≈ 140 µs when the band rows were
+``yuqing.pipeline.synthetic`` in batches of 1000): ≈ 40 µs a post (≈ 140 µs when the band rows were
 in SQLite), about a quarter of it the MinHash; a cold start reads 10⁵ held signatures in
 ≈ 0.4 s. Not done yet: signatures of posts older than the window stay on disk (never read
 again; only their decisions are).

@@ -1,4 +1,4 @@
-"""Delivery channels: one small class per channel behind :class:`~alerts.channels.base.Channel`.
+"""Delivery channels: one small class per channel behind :class:`~yuqing.alerts.channels.base.Channel`.
 
     email.py     SMTP (settings.notify.smtp)
     wecom.py     企业微信群机器人 (WeCom group robot webhook)

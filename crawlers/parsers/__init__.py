@@ -1,7 +1,7 @@
 """Pure page parsers, one module per kind of site.
 
 Each takes what a response carries (URL, text or bytes, the server's idea of "now") and returns
-plain dicts ready to become :class:`pipeline.record.Post` — no Scrapy, no I/O — so tests call
+plain dicts ready to become :class:`yuqing.pipeline.core.record.Post` — no Scrapy, no I/O — so tests call
 them directly on the real captures. A page that cannot be understood raises :class:`PageError`
 naming what is missing; the spider middleware logs it with the URL and skips the page.
 """

@@ -14,7 +14,7 @@ Page types understood
         / ``#post-date``), stable id from ``biz``/``mid``/``idx``.
     Deleted / expired article (``weui-msg``: 链接已过期, 该内容已被发布者删除, 此内容因违规无法查看)
         → :class:`ArticleGone` with the reason; the spider keeps the search-result record instead.
-The Sogou antispider page is detected earlier (:mod:`crawlers.blocking`) and never parsed here.
+The Sogou antispider page is detected earlier (:mod:`yuqing.crawlers.blocking`) and never parsed here.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """What every source spider shares: targets, floors (incremental), page limits, error accounting.
 
-A spider is built for one :class:`crawlers.sources.SourceConfig`. Each keyword / account / board /
+A spider is built for one :class:`yuqing.crawlers.sources.SourceConfig`. Each keyword / account / board /
 feed is a *target* with its own cursor. ``floors[target]`` is the oldest publish time the run needs
 (``--since``, else cursor − look-back, else ``None`` = everything up to ``max_pages``). Listing pages
 are walked newest first; a target's walk ends when a page reaches the floor, when there is no next
 page, or at ``max_pages`` — only then is the target *complete*, and only complete targets without
-errors advance their cursor (see :mod:`crawlers.state`).
+errors advance their cursor (see :mod:`yuqing.crawlers.state`).
 
 Items are plain dicts in the post-record shape; keys starting with ``_`` are for the spider only
 and are dropped by the validation pipeline.

@@ -7,7 +7,7 @@ Design
                       ``search``/``iter_range``) and shaped with pandas, so the briefing agrees with
                       ``yuqing stats`` for the same week; events (clusters of related posts),
                       incidents from the alerts tables, rule-based observations.
-    :mod:`.labels`    Chinese names: topics (``classifiers.taxonomy``), units (``alerts.org``),
+    :mod:`.labels`    Chinese names: topics (``yuqing.pipeline.core.taxonomy``), units (``yuqing.pipeline.core.org``),
                       with id fallbacks while those are absent.
     :mod:`.masking`   phone and ID-card numbers in quoted posts are masked.
     :mod:`.charts`    matplotlib PNGs drawn with the Noto Sans CJK SC font file shipped by ``mplfonts``.

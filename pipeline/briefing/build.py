@@ -136,7 +136,7 @@ def build_daily(ctx: Context, day: str | None = None, unit: str | None = None,
 
 def mail_briefing(ctx: Context, result: BriefingResult, recipients: list[str]) -> None:
     """Mail ``result`` to ``recipients`` (attachments: .docx and .html) and note it in meta.json.
-    Raises :class:`pipeline.briefing.mail.MailError` when the server refuses."""
+    Raises :class:`yuqing.pipeline.briefing.mail.MailError` when the server refuses."""
 
     smtp = ctx.settings.notify.smtp
     msg = compose(smtp.sender, recipients, f"{result.title}（{result.period.label}）", result.data,

@@ -6,7 +6,7 @@ for the same period on either store; pandas only reshapes those rows (pivots, fi
 week-over-week changes). Events are built from the period's posts streamed by
 :meth:`PostStore.iter_range`: near-duplicate clusters (``post.cluster``) merged when they share a
 topic and a unit and their texts overlap. Incidents come from the alerts area's tables
-(``alerts.api.list_incidents``). The result is a plain JSON-able dict the renderers read.
+(``yuqing.alerts.api.list_incidents``). The result is a plain JSON-able dict the renderers read.
 """
 
 from __future__ import annotations
@@ -376,7 +376,7 @@ def _escalated(inc: dict) -> bool:
 
 
 def _incidents(ctx: Context, labels: Labels, period: Period, unit: str | None) -> dict[str, Any]:
-    """Incidents raised in the period (``alerts.api.list_incidents``): how many were acknowledged,
+    """Incidents raised in the period (``yuqing.alerts.api.list_incidents``): how many were acknowledged,
     resolved and escalated, and how long acknowledging took."""
     units = labels.subtree(unit) if unit else None
     try:

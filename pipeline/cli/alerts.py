@@ -1,5 +1,5 @@
-"""``yuqing alerts …`` and ``yuqing org …``: thin commands over :mod:`alerts.api`,
-:mod:`alerts.outbox`, :mod:`alerts.org` and :mod:`alerts.linking`."""
+"""``yuqing alerts …`` and ``yuqing org …``: thin commands over :mod:`yuqing.alerts.api`,
+:mod:`yuqing.alerts.outbox`, :mod:`yuqing.pipeline.core.org` and :mod:`yuqing.alerts.linking`."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ check cookies, review health, resume a paused source.
 ``yuqing sources resume NAME``          lift a pause early (after fixing cookies/proxies)
 
 The crawl command composes collection and ingest: the crawlers hand their batches to
-``Ingestor(ctx).ingest_posts`` and their health changes to ``alerts.api.notify_admins`` — both
+``Ingestor(ctx).ingest_posts`` and their health changes to ``yuqing.alerts.api.notify_admins`` — both
 passed in from here, so the crawlers import neither.
 """
 

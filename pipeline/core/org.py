@@ -3,7 +3,7 @@
 District union (朝阳区总工会) → subdistrict/area unions (街道、地区, the CBD union, industry
 unions) → community/village unions (社区、村) → enterprise unions. Every unit has an ``id``, a
 Chinese ``name``, a ``level``, a ``parent`` (none for the district), ``aliases`` and ``landmarks``
-used by :mod:`alerts.linking`, and a duty ``roster`` of officers with their contacts and on-duty
+used by :mod:`yuqing.alerts.linking`, and a duty ``roster`` of officers with their contacts and on-duty
 hours.
 
 File layout::
@@ -25,7 +25,7 @@ File layout::
     shared:                 # a term that really belongs to several units (border landmark, common name)
       - {term: 朝阳公园, units: [jd-maizidian, dq-dongfeng], note: 公园跨两地}
 
-Validation (fail fast, :class:`~pipeline.config.ConfigError` naming file, key and reason):
+Validation (fail fast, :class:`~yuqing.pipeline.core.config.ConfigError` naming file, key and reason):
 field types (pydantic); duplicate ids; unknown parents; cycles; a level not deeper than its
 parent's; exactly one district; malformed on-duty hours; and any term (name, alias, landmark,
 normalised) claimed by two units outside ``shared`` — such a term would make linking ambiguous.

@@ -112,7 +112,7 @@ def _cached(path: str, mtime: float) -> Taxonomy:
 def load_taxonomy(ctx: Context | None = None) -> Taxonomy:
     """The taxonomy of ``ctx``'s config dir (or the shipped ``config/`` without a context).
 
-    Raises :class:`pipeline.config.ConfigError` naming the file and key when the file is invalid.
+    Raises :class:`yuqing.pipeline.core.config.ConfigError` naming the file and key when the file is invalid.
     """
     if ctx is not None:
         path = Path(ctx.config_dir) / "taxonomy.yaml"

@@ -21,7 +21,7 @@ Layers, each usable alone:
   whitespace is dropped.
 
 Stop words (``data/dict/stopwords.txt``) are applied by the feature functions that want them
-(:mod:`classifiers.features`), not here: negations and interjections matter for sentiment.
+(:mod:`yuqing.classifiers.features`), not here: negations and interjections matter for sentiment.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     read (JSON Lines, validated) → normalise → de-duplicate → classify → link → store
 
-Stages come from :func:`pipeline.stages.default_stages`. Posts move in batches of
+Stages come from :func:`yuqing.pipeline.ingest.stages.default_stages`. Posts move in batches of
 ``ingest.batch_size``. Nothing is silently dropped:
 
 * a line that fails validation is counted and written, with its line number and reason, to
@@ -10,7 +10,7 @@ Stages come from :func:`pipeline.stages.default_stages`. Posts move in batches o
 * a post whose id already came earlier in the same input is counted as a duplicate id;
 * a post a stage refuses (e.g. nothing left after removing control characters) or the store refuses
   (e.g. a mapping conflict) is written to the same rejects file with the reason, and counted;
-* a batch the store cannot take because it is unreachable is spooled (:mod:`pipeline.spool`)
+* a batch the store cannot take because it is unreachable is spooled (:mod:`yuqing.pipeline.ingest.spool`)
   and replayed at the next ingest or by ``yuqing store replay``.
 
 Storing is pipelined: while one batch is being written (the store mostly waits on Elasticsearch

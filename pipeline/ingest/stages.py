@@ -1,7 +1,7 @@
 """Ingest stages after validation: each takes a batch of posts and enriches them in place.
 
 The order is the data flow: normalise → de-duplicate → classify → link. Store comes last and is
-not a stage (see :mod:`pipeline.ingest`). A stage is any object with a ``name`` and
+not a stage (see :mod:`yuqing.pipeline.ingest`). A stage is any object with a ``name`` and
 ``process(posts)``; :func:`default_stages` builds the configured list.
 """
 

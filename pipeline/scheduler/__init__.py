@@ -13,11 +13,11 @@ Design
     :mod:`.jobs`     the job functions (module-level, so the job store can pickle references to
                      them): ``crawl(name)`` runs ``yuqing crawl NAME`` in a child process under a
                      per-source file lock (exit 3 = source paused); ``evaluate_alerts``,
-                     ``escalate_alerts``, ``deliver_outbox`` call ``alerts.api``; ``weekly_briefing``
+                     ``escalate_alerts``, ``deliver_outbox`` call ``yuqing.alerts.api``; ``weekly_briefing``
                      and ``daily_digest`` build, archive and mail the briefing; ``prune_history``.
                      Every run is recorded (:mod:`.models`) with its scheduled time, which is unique
                      per job: a run can never happen twice, even across a restart.
-    :mod:`.models`   the ``scheduler_runs`` table on :class:`pipeline.statedb.Base`.
+    :mod:`.models`   the ``scheduler_runs`` table on :class:`yuqing.pipeline.core.statedb.Base`.
     :mod:`.clock`    the time source; :class:`FastClock` lets tests run days of schedule in seconds.
     :mod:`.logs`     structured logs: one JSON object a line, tagged with the job and the source.
     :mod:`.cli`      ``yuqing run`` and ``yuqing jobs``.

@@ -189,7 +189,7 @@ def _failure_streak(rt: Runtime, job_id: str) -> int:
 
 
 def _tell_admins(rt: Runtime, job_id: str, source: str | None, status: str, message: str) -> None:
-    """System-health message to the admins (``alerts.api.notify_admins``) once per failure streak:
+    """System-health message to the admins (``yuqing.alerts.api.notify_admins``) once per failure streak:
     at the first failed briefing, the N-th failure in a row otherwise."""
     threshold = 1 if job_id.startswith("briefing:") \
         else rt.ctx.settings.scheduler.notify_after_failures
@@ -297,18 +297,18 @@ def _alerts(fn: Callable[..., object], describe: Callable[[object], str]) -> Wor
 
 
 def evaluate_alerts() -> str:
-    """Evaluate the alert rules over the recent posts (``alerts.api.evaluate``)."""
+    """Evaluate the alert rules over the recent posts (``yuqing.alerts.api.evaluate``)."""
     return recorded("alerts:evaluate", None, _alerts(
         api.evaluate, lambda report: json.dumps(report.as_dict(), ensure_ascii=False, default=str)))
 
 
 def escalate_alerts() -> str:
-    """Escalate incidents nobody acknowledged in time (``alerts.api.escalate``)."""
+    """Escalate incidents nobody acknowledged in time (``yuqing.alerts.api.escalate``)."""
     return recorded("alerts:escalate", None, _alerts(api.escalate, lambda n: f"{n} escalated"))
 
 
 def deliver_outbox() -> str:
-    """Deliver pending notifications (``alerts.api.deliver_outbox``)."""
+    """Deliver pending notifications (``yuqing.alerts.api.deliver_outbox``)."""
     return recorded("alerts:outbox", None, _alerts(api.deliver_outbox, lambda n: f"{n} sent"))
 
 

@@ -1,11 +1,11 @@
 """The post store interface. Two backends implement it and must give the same answers on the
-same data: :mod:`pipeline.store.sqlite` (embedded default) and :mod:`pipeline.store.elastic`.
+same data: :mod:`yuqing.pipeline.store.sqlite` (embedded default) and :mod:`yuqing.pipeline.store.elastic`.
 
 Semantics both backends follow (the parity tests in ``tests/store/`` hold them to it):
 
 * **Time** filters are on ``published_at``: ``since <= t < until``.
 * **Unit** filters match ``org_path``, i.e. a unit and everything below it (its subtree).
-* **Text** queries are segmented with :func:`pipeline.textindex.query_tokens`; a post matches
+* **Text** queries are segmented with :func:`yuqing.pipeline.core.textindex.query_tokens`; a post matches
   when every token occurs in its indexed text (title + content segmented for search).
 * **Multi-valued** dimensions (``topic``, ``unit``, ``unit_tree``) put a post in every bucket of
   its values; a post without a value is in no bucket of that dimension.

@@ -1,4 +1,4 @@
-"""Elasticsearch post store (the production backend), same answers as :mod:`pipeline.store.sqlite`.
+"""Elasticsearch post store (the production backend), same answers as :mod:`yuqing.pipeline.store.sqlite`.
 
 Layout
     * Index template ``{prefix}-posts`` (:func:`posts_index_template`) over ``{prefix}-posts-*``:
@@ -6,7 +6,7 @@ Layout
       indexed, so a newer record never fails a bulk), keyword ids and labels, dates, integer
       metrics, a precomputed ``engagement`` and ``cluster``, the text both as-is (``title``,
       ``content``: ``text``, standard analyser) and jieba-segmented into ``text_seg`` (built by
-      :func:`pipeline.textindex.index_text`, analysed by the built-in ``whitespace`` analyser; the
+      :func:`yuqing.pipeline.core.textindex.index_text`, analysed by the built-in ``whitespace`` analyser; the
       segmenter already folds case and width), so Chinese search needs no analysis plugin.
     * Monthly indices ``{prefix}-posts-YYYY.MM`` by ``published_at`` in the store's time zone,
       all behind the alias ``{prefix}-posts`` (the template adds the alias to each new index).
@@ -29,7 +29,7 @@ Errors
 
 Reads
     ``search``: ``bool`` filters + a ``match`` on ``text_seg`` with ``operator: and`` over
-    :func:`pipeline.textindex.query_tokens`; sorted ``published_at`` desc, ``id`` desc.
+    :func:`yuqing.pipeline.core.textindex.query_tokens`; sorted ``published_at`` desc, ``id`` desc.
     ``aggregate``: a paginated ``composite`` aggregation (``date_histogram`` with ``time_zone`` +
     ``terms`` sources) with ``cardinality`` of ``author.id`` and ``cluster`` (precision threshold
     40,000) and the ``sum`` of ``engagement``. ``iter_range``: point-in-time + ``search_after``.

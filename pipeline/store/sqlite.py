@@ -5,10 +5,10 @@ Schema
                      the full record as JSON (the source of truth when reading back).
     ``post_labels``  multi-valued fields, one row per value: ``kind`` is ``topic``, ``unit``
                      (``org_units``) or ``path`` (``org_path``).
-    ``posts_fts``    FTS5 over the segmented text (:func:`pipeline.textindex.index_text`); its
+    ``posts_fts``    FTS5 over the segmented text (:func:`yuqing.pipeline.core.textindex.index_text`); its
                      rowid is the post's rowid.
 
-Query semantics are those documented in :mod:`pipeline.store.base`.
+Query semantics are those documented in :mod:`yuqing.pipeline.store.base`.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@
   朝外街道), ``admin`` (admin of the district);
 * posts — negative wage-arrears posts in each community over the last two days, plus others;
 * incidents — one open incident per community, opened through the alerts state machine exactly
-  as detection opens them (``alerts.state.StateStore.apply``).
+  as detection opens them (``yuqing.alerts.state.StateStore.apply``).
 
-``console_server`` serves :func:`console.app.create_app` with uvicorn on a free port in a thread.
+``console_server`` serves :func:`yuqing.console.app.create_app` with uvicorn on a free port in a thread.
 """
 
 from __future__ import annotations
