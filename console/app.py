@@ -17,13 +17,13 @@ from fastapi.staticfiles import StaticFiles
 
 from yuqing.console import api, audit, web
 from yuqing.console.access import AccessDenied
-from yuqing.console.db import ensure_tables
 from yuqing.console.deps import LoginRequired, client_ip, current_principal, get_ctx, login_url
 from yuqing.console.incidents import Conflict, NotFound
 from yuqing.console.queries import BadQuery
 from yuqing.console.render import render
 from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.core.statedb import ensure_schema
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,8 +36,7 @@ def _is_api(request: Request) -> bool:
 
 
 def create_app(ctx: Context) -> FastAPI:
-
-    ensure_tables(ctx)
+    ensure_schema(ctx)
     app = FastAPI(title="yuqing 值班控制台 API", version="1",
                   description="舆情值班控制台的 JSON 接口。登录后使用会话 Cookie；所有修改类请求须在 "
                               "`X-CSRF-Token` 头中携带会话的 CSRF 令牌（见 `GET /api/me` 或 `POST /api/session`）。"

@@ -11,7 +11,6 @@ from yuqing.pipeline.core import statedb
 from yuqing.pipeline.core.config import ConfigError
 from yuqing.pipeline.scheduler import jobs
 from yuqing.pipeline.scheduler.logs import setup_logging
-from yuqing.pipeline.scheduler.models import JobRun
 from yuqing.pipeline.scheduler.service import (
     AlreadyRunning,
     SchedulerService,
@@ -41,7 +40,7 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
         if once not in specs:
             raise click.BadParameter(f"{once!r}: not a configured job; one of {', '.join(specs)}", param_hint="--once")
 
-        JobRun.__table__.create(statedb.engine_for(ctx), checkfirst=True)
+        statedb.ensure_schema(ctx)
         jobs.install(jobs.Runtime(ctx=ctx))
         try:
             status = specs[once].func(*specs[once].args)
