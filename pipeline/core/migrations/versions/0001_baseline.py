@@ -169,9 +169,9 @@ def upgrade() -> None:
            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
            sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
            sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
-           sa.ForeignKeyConstraint(["incident_id"], ["alert_incidents.id"], ondelete="SET NULL"),
            sa.PrimaryKeyConstraint("id"),
            sa.UniqueConstraint("idempotency_key"),
+           sa.ForeignKeyConstraint(["incident_id"], ["alert_incidents.id"], ondelete="SET NULL"),
            indexes=[("ix_alert_outbox_incident_id", ["incident_id"], False),
                     ("ix_alert_outbox_next_attempt_at", ["next_attempt_at"], False),
                     ("ix_alert_outbox_status", ["status"], False)])
