@@ -19,6 +19,7 @@ from yuqing.pipeline.cli.common import emit_json, get_context
 from yuqing.pipeline.core.config import ConfigError
 from yuqing.pipeline.core.names import ROLE_NAMES
 from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.core.statedb import SchemaError
 
 
 def _ctx(click_ctx):
@@ -155,6 +156,8 @@ def serve(click_ctx, host: str | None, port: int | None, workers: int) -> None:
         app = create_app(ctx)
     except ConfigError as exc:
         raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from exc
     host, port = host or cfg.host, port or cfg.port
     click.echo(f"值班控制台 console on http://{host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=cfg.trusted_proxies,

@@ -55,7 +55,7 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
     service = SchedulerService(ctx)
     try:
         service.run_forever()
-    except (AlreadyRunning, ConfigError) as exc:
+    except (AlreadyRunning, ConfigError, statedb.SchemaError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -413,8 +413,8 @@ def test_db_commands(tmp_path: Path, config_dir: Path):
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
     engine.dispose()
-    for cmd in ("upgrade", "current"):
-        res = run(cli, [*args, cmd])
+    for cmd in (["db", "upgrade"], ["db", "current"], ["serve"]):   # the console refuses to start too
+        res = run(cli, [*args[:-1], *cmd])
         assert res.exit_code == 1 and "f00d" in res.output and "Traceback" not in res.output, res.output
 
 
