@@ -38,7 +38,7 @@ from yuqing.alerts.models import EvaluationRun, Incident, IncidentEvent, OutboxM
 from yuqing.alerts.rules import AlertsConfig, load_alerts_config
 from yuqing.pipeline.core.names import SEVERITY_NAMES
 from yuqing.pipeline.core.org import OrgTree, load_org
-from yuqing.pipeline.core.statedb import create_all, engine_for, session_factory
+from yuqing.pipeline.core.statedb import ensure_schema, session_factory
 
 if TYPE_CHECKING:
     from yuqing.pipeline.core.context import Context
@@ -82,9 +82,6 @@ class ApplyResult:
     notifications: int = 0
 
 
-_ready: set[str] = set()
-
-
 class StateStore:
     """Incident operations for one context. Cheap to build; opens a session per operation."""
 
@@ -92,12 +89,7 @@ class StateStore:
         self.ctx = ctx
         self.org = org or load_org(ctx)
         self.cfg = cfg or load_alerts_config(ctx)
-        self.engine = engine_for(ctx)
-        if ctx.state_url not in _ready:
-            import yuqing.alerts.models  # noqa: F401 - registers the tables
-
-            create_all(self.engine)
-            _ready.add(ctx.state_url)
+        self.engine = ensure_schema(ctx)
         self.Session = session_factory(self.engine)
         self.queued = 0                       # notifications queued by this object
         self.last_escalated: list[int] = []   # incidents escalated by the last escalate_due

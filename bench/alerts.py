@@ -23,9 +23,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from yuqing.alerts import state as alert_state
 from yuqing.alerts.detect import run_evaluation
 from yuqing.alerts.simulate import Simulator
+from yuqing.pipeline.core import statedb
 from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.org import load_org
 from yuqing.pipeline.store import open_store
@@ -123,11 +123,7 @@ def bench_store(store_name: str, args) -> dict:
             if state.exists():          # every run starts from an empty incident table
                 ctx.close()
                 os.remove(state)
-                from yuqing.pipeline.core.statedb import _engines
-
-                _engines.pop(ctx.state_url, None)
-
-                alert_state._ready.discard(ctx.state_url)
+                statedb.forget(ctx.state_url)
             t = time.perf_counter()
             # a new evaluation time each run, as in service: Elasticsearch's request cache cannot answer
             report = run_evaluation(ctx, AT + timedelta(minutes=7 * i))

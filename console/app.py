@@ -17,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 
 from yuqing.console import api, audit, web
 from yuqing.console.access import AccessDenied
-from yuqing.console.db import ensure_tables
 from yuqing.console.deps import LoginRequired, client_ip, current_principal, get_ctx, login_url
 from yuqing.console.incidents import Conflict, NotFound
 from yuqing.console.labels import topic_names
@@ -26,6 +25,7 @@ from yuqing.console.render import render
 from yuqing.pipeline.checks import require_valid_config
 from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.org import load_org
+from yuqing.pipeline.core.statedb import ensure_schema
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,7 +41,7 @@ def create_app(ctx: Context) -> FastAPI:
     """The console over ``ctx``. Every configuration file is validated first: a broken one
     (org.yaml, taxonomy.yaml …) stops the console at start with the file, key and reason."""
     require_valid_config(ctx)
-    ensure_tables(ctx)
+    ensure_schema(ctx)
     app = FastAPI(title="yuqing 值班控制台 API", version="1",
                   description="舆情值班控制台的 JSON 接口。登录后使用会话 Cookie；所有修改类请求须在 "
                               "`X-CSRF-Token` 头中携带会话的 CSRF 令牌（见 `GET /api/me` 或 `POST /api/session`）。"

@@ -1,5 +1,6 @@
-"""The console's handle on the state database: create the tables once, hand out sessions, and
-normalise times (SQLite gives back naive datetimes; everything here is UTC)."""
+"""The console's handle on the state database: hand out sessions (on a database migrated to the
+newest schema, :func:`statedb.ensure_schema`) and normalise times (SQLite gives back naive
+datetimes; everything here is UTC)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy.orm import Session
 
 from yuqing.pipeline.core.context import Context
-from yuqing.pipeline.core.statedb import create_all, engine_for, session_factory
-
-_ready: set[str] = set()
+from yuqing.pipeline.core.statedb import ensure_schema, session_factory
 
 
 def now_utc() -> datetime:
@@ -26,20 +25,10 @@ def utc(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
-def ensure_tables(ctx: Context) -> None:
-    url = ctx.state_url
-    if url not in _ready:
-        import yuqing.console.models  # noqa: F401 - registers the tables on Base
-
-        create_all(engine_for(ctx))
-        _ready.add(url)
-
-
 @contextmanager
 def db_session(ctx: Context) -> Iterator[Session]:
     """A state-database session committed on success, rolled back on error."""
-    ensure_tables(ctx)
-    session = session_factory(engine_for(ctx))()
+    session = session_factory(ensure_schema(ctx))()
     try:
         yield session
         session.commit()

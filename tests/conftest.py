@@ -5,16 +5,26 @@
   it). Absent node: tests fail in CI (``CI`` set) and skip with the reason on a developer machine.
 * ``es_ctx`` — a context on Elasticsearch with an index prefix unique to the test.
 * ``shared_dir`` — ``../shared/fixtures/real``; skips with the reason where it is absent.
+* ``pg_server`` — a throw-away PostgreSQL cluster on 127.0.0.1 (one per session), started with the
+  machine's ``initdb``/``postgres`` (as an unprivileged system user when run as root, since
+  PostgreSQL refuses root); skips, saying so, where the server programs are not installed.
+* ``pg_url`` — a fresh, empty database on that cluster for one test.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import tempfile
+import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from yuqing.pipeline.core.context import Context
@@ -71,3 +81,75 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"real fixtures not found at {SHARED} (they live beside the project in CI)")
     return SHARED
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (d / name).exists():
+            return str(d / name)
+    return None
+
+
+@dataclass
+class PgServer:
+    port: int
+
+    def dsn(self, dbname: str) -> str:
+        return f"host=127.0.0.1 port={self.port} user=yuqing dbname={dbname}"
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql+psycopg://yuqing@127.0.0.1:{self.port}/{dbname}"
+
+    def create_database(self) -> str:
+        """A new empty database; its SQLAlchemy URL."""
+        name = f"yuqing_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    initdb, postgres = _pg_bin("initdb"), _pg_bin("postgres")
+    if not initdb or not postgres:
+        pytest.skip("PostgreSQL server programs (initdb, postgres) not installed")
+    # not under pytest's tmp dir: that is private to root, and the server runs as another user
+    base = Path(tempfile.mkdtemp(prefix="yuqing-pg-"))
+    data = base / "data"
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        user = "yuqing-pg"
+        if subprocess.run(["id", "-u", user], capture_output=True).returncode:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], check=True)
+        shutil.chown(base, user)
+        as_user = ["runuser", "-u", user, "--"]
+    subprocess.run([*as_user, initdb, "-D", str(data), "-U", "yuqing", "--auth=trust", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([*as_user, postgres, "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(base)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = PgServer(port)
+    deadline = time.time() + 30
+    while True:
+        try:
+            with psycopg.connect(server.dsn("postgres"), autocommit=True):
+                break
+        except psycopg.OperationalError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.terminate()
+                pytest.fail("PostgreSQL did not start")
+            time.sleep(0.3)
+    yield server
+    proc.terminate()
+    proc.wait(timeout=30)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    return pg_server.create_database()

@@ -151,6 +151,7 @@ def serve(click_ctx, host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     from yuqing.console.app import create_app
+    from yuqing.pipeline.core.statedb import SchemaError
 
     ctx = _ctx(click_ctx)
     cfg = ctx.settings.console
@@ -158,6 +159,8 @@ def serve(click_ctx, host: str | None, port: int | None, workers: int) -> None:
         app = create_app(ctx)
     except ConfigError as exc:
         raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from exc
     host, port = host or cfg.host, port or cfg.port
     click.echo(f"值班控制台 console on http://{host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=cfg.trusted_proxies,

@@ -22,7 +22,6 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
     from yuqing.pipeline.core import statedb
     from yuqing.pipeline.scheduler import jobs
     from yuqing.pipeline.scheduler.logs import setup_logging
-    from yuqing.pipeline.scheduler.models import JobRun
     from yuqing.pipeline.scheduler.service import AlreadyRunning, SchedulerService, desired_jobs
 
     ctx = get_context(click_ctx)
@@ -39,7 +38,7 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
         if once not in specs:
             raise click.BadParameter(f"{once!r}: not a configured job; one of {', '.join(specs)}", param_hint="--once")
 
-        JobRun.__table__.create(statedb.engine_for(ctx), checkfirst=True)
+        statedb.ensure_schema(ctx)
         jobs.install(jobs.Runtime(ctx=ctx))
         try:
             status = specs[once].func(*specs[once].args)
@@ -54,7 +53,7 @@ def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
     service = SchedulerService(ctx)
     try:
         service.run_forever()
-    except (AlreadyRunning, ConfigError) as exc:
+    except (AlreadyRunning, ConfigError, statedb.SchemaError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

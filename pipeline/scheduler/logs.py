@@ -62,3 +62,5 @@ def setup_logging(log_file: Path | None, level: int = logging.INFO) -> None:
         root.addHandler(h)
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(max(level, logging.INFO))
+    # Alembic narrates every start (plugins, dialect); yuqing.statedb logs what an upgrade changed
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))

@@ -179,8 +179,7 @@ class SchedulerService:
                                  f"{self.ctx.data_dir.resolve()}") from exc
         try:
             (self.ctx.data_dir / "scheduler.pid").write_text(str(os.getpid()))
-            engine = statedb.engine_for(self.ctx)
-            statedb.create_all(engine)  # every state table, once, before concurrent jobs start
+            statedb.ensure_schema(self.ctx)  # every state table, once, before concurrent jobs start
             jobs.install(self.runtime)
             n = jobs.mark_interrupted(self.runtime, reason="the daemon stopped before this run finished")
             if n:
@@ -329,8 +328,7 @@ def job_overview(ctx: Context) -> list[dict[str, Any]]:
     """Every job — configured or stored — with its trigger, next run and last run."""
     from sqlalchemy import func, select
 
-    engine = statedb.engine_for(ctx)
-    JobRun.__table__.create(engine, checkfirst=True)
+    engine = statedb.ensure_schema(ctx)
     store = open_jobstore(ctx)
     store.start(BackgroundScheduler(timezone=ctx.tz), "default")
     stored = {j.id: j for j in store.get_all_jobs()}
@@ -369,8 +367,7 @@ def job_overview(ctx: Context) -> list[dict[str, Any]]:
 def recent_runs(ctx: Context, job_id: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
-    engine = statedb.engine_for(ctx)
-    JobRun.__table__.create(engine, checkfirst=True)
+    engine = statedb.ensure_schema(ctx)
     with statedb.session_factory(engine)() as s:
         q = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
         if job_id:

@@ -1,79 +1,18 @@
 """The alert state on a real PostgreSQL server (the shared-deployment option, ``state.url``).
 
-A throw-away cluster is created with the machine's ``initdb``/``postgres`` (as an unprivileged
-system user when run as root, since PostgreSQL refuses root) on 127.0.0.1 and a free port. Where
-the PostgreSQL server programs are not installed the test skips, saying so.
+The throw-away cluster is the ``pg_server`` fixture of ``tests/conftest.py`` (the machine's
+``initdb``/``postgres`` on 127.0.0.1; skips, saying so, where they are not installed).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from datetime import datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from yuqing.alerts import api
 from yuqing.alerts.outbox import deliver_due
 from yuqing.alerts.state import Finding, StateStore
 
 NOW = datetime.fromisoformat("2026-11-20T10:00:00+08:00")
-
-
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (d / name).exists():
-            return str(d / name)
-    return None
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    initdb, postgres = _pg_bin("initdb"), _pg_bin("postgres")
-    if not initdb or not postgres:
-        pytest.skip("PostgreSQL server programs (initdb, postgres) not installed")
-    # not under pytest's tmp dir: that is private to root, and the server runs as another user
-    base = Path(tempfile.mkdtemp(prefix="yuqing-pg-"))
-    data = base / "data"
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        user = "yuqing-pg"
-        if subprocess.run(["id", "-u", user], capture_output=True).returncode:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], check=True)
-        shutil.chown(base, user)
-        as_user = ["runuser", "-u", user, "--"]
-    subprocess.run([*as_user, initdb, "-D", str(data), "-U", "yuqing", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([*as_user, postgres, "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(base)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import psycopg
-
-    deadline = time.time() + 30
-    while True:
-        try:
-            with psycopg.connect(f"host=127.0.0.1 port={port} user=yuqing dbname=postgres", autocommit=True) as conn:
-                conn.execute("CREATE DATABASE yuqing_state")
-            break
-        except psycopg.OperationalError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.terminate()
-                pytest.fail("PostgreSQL did not start")
-            time.sleep(0.3)
-    yield f"postgresql+psycopg://yuqing@127.0.0.1:{port}/yuqing_state"
-    proc.terminate()
-    proc.wait(timeout=30)
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_incident_lifecycle_and_outbox_on_postgresql(ctx, pg_url):
