@@ -34,18 +34,21 @@ def _local(ctx, iso: str | None) -> str:
 
 @click.group("alerts")
 def alerts_group() -> None:
-    """预警：检测、事件、升级与通知 (detect, incidents, escalation, delivery)."""
+    """预警：研判、回放、列表、确认、处置、投递"""
 
 
 @alerts_group.command("evaluate")
 @click.option("--at", "at_text",
-              help="evaluate as of this time (ISO 8601; default: now; 'latest' = just after the newest stored post)")
-@click.option("--dry-run", is_flag=True, help="detect and print only: no incident changes, no notifications")
-@click.option("--deliver/--no-deliver", default=False, help="also send due notifications afterwards")
-@click.option("--json", "as_json", is_flag=True)
+              help="按此时刻研判（ISO 8601；默认为当前时间；latest 表示存储中最新帖子之后的一刻）")
+@click.option("--dry-run", is_flag=True, help="只检测并显示：不改动预警事件，不发通知")
+@click.option("--deliver/--no-deliver", default=False, help="研判后随即发送到期的通知")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def evaluate_cmd(click_ctx, at_text: str | None, dry_run: bool, deliver: bool, as_json: bool) -> None:
-    """Detect trends and high-risk posts as of a time, open/update incidents, escalate overdue ones."""
+    """研判趋势与高风险帖子，立案或更新预警事件，升级超时事件
+
+    以 --at 指定的时刻为准（默认为当前时间），检测各单位、各话题；超时未确认的事件逐级升级。
+    """
     from yuqing.alerts import api
     from yuqing.alerts.detect import run_evaluation
 
@@ -91,18 +94,18 @@ def _latest(ctx) -> datetime:
 
 
 @alerts_group.command("replay")
-@click.option("--from", "from_text", help="first evaluation time (ISO 8601; default: --days before --to)")
+@click.option("--from", "from_text", help="首次研判时刻（ISO 8601；默认为 --to 之前 --days 天）")
 @click.option("--to", "to_text", default="latest", show_default=True,
-              help="last evaluation time (ISO 8601, or latest = just after the newest stored post)")
+              help="末次研判时刻（ISO 8601，或 latest：存储中最新帖子之后的一刻）")
 @click.option("--days", type=click.FloatRange(min=0.04), default=7, show_default=True,
-              help="span to replay when --from is not given")
-@click.option("--every", default="1h", show_default=True, help="step between evaluations, e.g. 30m or 1h")
-@click.option("--json", "as_json", is_flag=True)
+              help="未给出 --from 时回放的天数")
+@click.option("--every", default="1h", show_default=True, help="两次研判的间隔，如 30m 或 1h")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def replay_cmd(click_ctx, from_text: str | None, to_text: str, days: float, every: str, as_json: bool) -> None:
-    """Evaluate step by step over past data, as the scheduler would have (detection, escalation).
+    """在历史数据上逐步研判，重现调度服务当时的检测与升级
 
-    Notifications are queued in the outbox as they would have been; send them with ``alerts deliver``.
+    通知按当时的情形排入通知队列，用 yuqing alerts deliver 发送。
     """
     from yuqing.alerts import api
     from yuqing.alerts.detect import run_evaluation
@@ -146,14 +149,14 @@ def replay_cmd(click_ctx, from_text: str | None, to_text: str, days: float, ever
 
 @alerts_group.command("list")
 @click.option("--status", type=click.Choice(["open", "acknowledged", "resolved", "active"]),
-              help="active = open or acknowledged")
-@click.option("--unit", "unit", help="unit id: incidents of this unit and every unit below it")
-@click.option("--topic", help="taxonomy id")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+              help="状态：open 待确认，acknowledged 已确认，resolved 已处置，active 待确认或已确认")
+@click.option("--unit", "unit", help="单位 ID：该单位及其全部下级单位的事件")
+@click.option("--topic", help="话题 ID")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True, help="最多显示条数")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def list_cmd(click_ctx, status: str | None, unit: str | None, topic: str | None, limit: int, as_json: bool) -> None:
-    """Incidents, most recently changed first."""
+    """预警事件列表，最近有变化的在前"""
     from yuqing.alerts import api
     from yuqing.pipeline.core.org import load_org
 
@@ -224,10 +227,10 @@ def _show(ctx, incident_id: int, as_json: bool) -> None:
 
 @alerts_group.command("show")
 @click.argument("incident_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def show_cmd(click_ctx, incident_id: int, as_json: bool) -> None:
-    """One incident with its timeline and deliveries."""
+    """查看一个预警事件：详情、时间线与通知投递情况"""
     _show(get_context(click_ctx), incident_id, as_json)
 
 
@@ -247,12 +250,12 @@ def _transition(click_ctx, fn, incident_id: int, by: str, note: str | None, as_j
 
 @alerts_group.command("ack")
 @click.argument("incident_id", type=int)
-@click.option("--by", required=True, help="who acknowledges (name)")
-@click.option("--note", help="optional note")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--by", required=True, help="确认人姓名")
+@click.option("--note", help="备注（可选）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def ack_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: bool) -> None:
-    """Acknowledge an incident: stops escalation by timeout (growth still escalates)."""
+    """确认预警事件：不再超时升级（事件量继续增长仍会升级）"""
     from yuqing.alerts import api
 
     _transition(click_ctx, api.acknowledge, incident_id, by, note, as_json, "已确认")
@@ -260,12 +263,12 @@ def ack_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: boo
 
 @alerts_group.command("resolve")
 @click.argument("incident_id", type=int)
-@click.option("--by", required=True, help="who resolves (name)")
-@click.option("--note", required=True, help="how it was handled (required)")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--by", required=True, help="处置人姓名")
+@click.option("--note", required=True, help="处置情况")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def resolve_cmd(click_ctx, incident_id: int, by: str, note: str, as_json: bool) -> None:
-    """Close an incident with a note on how it was handled."""
+    """处置完毕，关闭预警事件，并写明处置情况"""
     from yuqing.alerts import api
 
     _transition(click_ctx, api.resolve, incident_id, by, note, as_json, "已处置完毕")
@@ -273,22 +276,25 @@ def resolve_cmd(click_ctx, incident_id: int, by: str, note: str, as_json: bool) 
 
 @alerts_group.command("reopen")
 @click.argument("incident_id", type=int)
-@click.option("--by", required=True, help="who reopens (name)")
-@click.option("--note", help="why")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--by", required=True, help="操作人姓名")
+@click.option("--note", help="原因")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def reopen_cmd(click_ctx, incident_id: int, by: str, note: str | None, as_json: bool) -> None:
-    """Reopen a resolved incident (notifies the units it had reached)."""
+    """重新打开已处置的预警事件（通知此前已通知到的各单位）"""
     from yuqing.alerts import api
 
     _transition(click_ctx, api.reopen, incident_id, by, note, as_json, "已重新打开")
 
 
 @alerts_group.command("deliver")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def deliver_cmd(click_ctx, as_json: bool) -> None:
-    """Send due notifications from the outbox (retries with backoff; safe to run concurrently)."""
+    """发送通知队列中到期的通知
+
+    发送失败的按退避间隔重试；可与其他投递进程同时运行。
+    """
     from yuqing.alerts.outbox import deliver_due
 
     ctx = get_context(click_ctx)
@@ -302,13 +308,14 @@ def deliver_cmd(click_ctx, as_json: bool) -> None:
 
 
 @alerts_group.command("outbox")
-@click.option("--status", type=click.Choice(["pending", "sent", "dead"]))
-@click.option("--incident", "incident_id", type=int)
-@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", type=click.Choice(["pending", "sent", "dead"]),
+              help="状态：pending 待发，sent 已发，dead 已放弃")
+@click.option("--incident", "incident_id", type=int, help="只看此编号预警事件的通知")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True, help="最多显示条数")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def outbox_cmd(click_ctx, status: str | None, incident_id: int | None, limit: int, as_json: bool) -> None:
-    """Queued and sent notifications."""
+    """通知队列：待发与已发的通知"""
     from yuqing.alerts.outbox import list_outbox
 
     ctx = get_context(click_ctx)
@@ -329,7 +336,10 @@ def outbox_cmd(click_ctx, status: str | None, incident_id: int | None, limit: in
 @alerts_group.command("reindex")
 @click.pass_context
 def reindex_cmd(click_ctx) -> None:
-    """Rebuild {prefix}-alerts in Elasticsearch from the state database."""
+    """从状态数据库重建 Elasticsearch 中的 {prefix}-alerts 索引
+
+    仅在 store.backend 为 elasticsearch 时可用。
+    """
     from yuqing.alerts.index import sync_incidents
     from yuqing.alerts.state import StateStore
 
@@ -345,7 +355,7 @@ def reindex_cmd(click_ctx) -> None:
 
 @click.group("org")
 def org_group() -> None:
-    """工会组织体系：查看单位、检验关联 (union hierarchy)."""
+    """工会组织体系：查看单位与值班表，试关联文本"""
 
 
 def _load_org(click_ctx):
@@ -360,11 +370,14 @@ def _load_org(click_ctx):
 
 @org_group.command("show")
 @click.argument("unit", required=False)
-@click.option("--depth", type=click.IntRange(0), help="levels below UNIT to show")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--depth", type=click.IntRange(0), help="在 UNIT 之下展开的层数")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def org_show(click_ctx, unit: str | None, depth: int | None, as_json: bool) -> None:
-    """The hierarchy (validated) from UNIT or the district; with UNIT, also its details and roster."""
+    """查看组织体系（经校验），从 UNIT 或区总工会开始
+
+    UNIT 可为单位 ID、名称或别名；给出 UNIT 时另显示该单位的详情与值班表。
+    """
     ctx, org = _load_org(click_ctx)
     if unit and unit not in org:
         matches = ([u for u in org.units.values() if unit == u.name or unit in u.aliases]
@@ -422,11 +435,11 @@ def org_show(click_ctx, unit: str | None, depth: int | None, as_json: bool) -> N
 
 @org_group.command("link")
 @click.argument("text")
-@click.option("--location", help="platform location field (e.g. 北京 朝阳区)")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--location", help="平台上的地点字段（如 北京 朝阳区）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def org_link(click_ctx, text: str, location: str | None, as_json: bool) -> None:
-    """Which units TEXT links to, and why."""
+    """试关联：TEXT 关联到哪些单位，依据是什么"""
     from yuqing.alerts.linking import Linker
 
     _, org = _load_org(click_ctx)

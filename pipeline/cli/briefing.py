@@ -12,15 +12,18 @@ from yuqing.pipeline.store.base import StoreError
 
 @click.group("briefing")
 def briefing_group() -> None:
-    """舆情周报：write the weekly briefing (.docx, .html, .md) or list the archive."""
+    """舆情周报、日报与归档
+
+    生成周报或日报（.docx、.html、.md），或查看存档。
+    """
 
 
 def _common(func):
-    func = click.option("--json", "as_json", is_flag=True, help="print the result (paths, numbers) as JSON")(func)
-    func = click.option("--mail", is_flag=True, help="also e-mail it to briefing.recipients")(func)
+    func = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（文件路径、各项数字）")(func)
+    func = click.option("--mail", is_flag=True, help="同时用电子邮件发送给 briefing.recipients")(func)
     func = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-                        help="write here instead of the archive (data_dir/briefings/…)")(func)
-    func = click.option("--unit", help="a union unit id: the briefing of that unit's subtree")(func)
+                        help="写到此目录，而不是存档（data_dir/briefings/…）")(func)
+    func = click.option("--unit", help="工会单位 ID：只含该单位及其下级单位")(func)
     return func
 
 
@@ -59,33 +62,33 @@ def _run(click_ctx, builder, period_arg, unit, out_dir, mail, as_json) -> None:
 
 
 @briefing_group.command("weekly")
-@click.option("--week", help="ISO week like 2026-W47, or 'latest' (week of the newest post) "
-                             "[default: the last complete week]")
+@click.option("--week", help="ISO 周，如 2026-W47，或 latest（最新帖子所在的周）"
+                             "[默认：最近一个完整的周]")
 @_common
 @click.pass_context
 def weekly(click_ctx, week, unit, out_dir, mail, as_json) -> None:
-    """Write the weekly briefing (舆情周报) for the district or one unit."""
+    """为全区或某一单位生成舆情周报"""
     from yuqing.pipeline.briefing.build import build_weekly
 
     _run(click_ctx, build_weekly, week, unit, out_dir, mail, as_json)
 
 
 @briefing_group.command("daily")
-@click.option("--day", help="YYYY-MM-DD [default: yesterday]")
+@click.option("--day", help="YYYY-MM-DD [默认：昨天]")
 @_common
 @click.pass_context
 def daily(click_ctx, day, unit, out_dir, mail, as_json) -> None:
-    """Write the daily digest (舆情日报) for the district or one unit."""
+    """为全区或某一单位生成舆情日报"""
     from yuqing.pipeline.briefing.build import build_daily
 
     _run(click_ctx, build_daily, day, unit, out_dir, mail, as_json)
 
 
 @briefing_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def list_cmd(click_ctx, as_json: bool) -> None:
-    """Show archived briefings (data_dir/briefings), newest first."""
+    """查看存档的周报与日报（data_dir/briefings），最新的在前"""
     from rich.table import Table
 
     from yuqing.pipeline.briefing.archive import list_archive

@@ -27,13 +27,13 @@ BATCH = 1000
 
 @click.command()
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="labelled JSONL file or directory (repeatable) [data/corpus]")
+              help="标注数据：JSON Lines 文件或目录（可重复）[data/corpus]")
 @click.option("--cv", type=click.Choice(["group", "random", "none"]), default="group", show_default=True,
-              help="cross-validation: hold out writer×style groups, shuffled 5-fold, or none")
-@click.option("--json", "as_json", is_flag=True, help="print the model card as JSON")
+              help="交叉验证：group 按“撰写者×文体”整组留出，random 随机打乱后 5 折，none 不做")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出模型卡")
 @click.pass_context
 def train(click_ctx, data: tuple[Path, ...], cv: str, as_json: bool) -> None:
-    """Train the topic and sentiment heads, print cross-validated metrics, save the model."""
+    """训练话题与情感模型，输出交叉验证指标，并把模型保存到数据目录"""
     from yuqing.classifiers.corpus import CorpusError
     from yuqing.classifiers.evaluate import format_report
     from yuqing.classifiers.store import model_dir, save_model
@@ -99,10 +99,14 @@ def record_text(obj: object) -> str:
 
 @click.command()
 @click.argument("file", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("--explain", is_flag=True, help="add the terms that drove each label")
+@click.option("--explain", is_flag=True, help="附上决定各标签的关键词")
 @click.pass_context
 def classify(click_ctx, file: str, explain: bool) -> None:
-    """Add topics and sentiment to each record of FILE.jsonl (- or nothing: stdin) → stdout."""
+    """为 FILE 中每条记录标注话题与情感，写到标准输出
+
+    FILE 为 JSON Lines 文件，- 或省略表示标准输入。每条记录须有 content（或 text），title 可选。
+    无法分类的行（JSON 无效、没有文本）在标准错误输出中给出行号与原因，不写入结果。
+    """
     from yuqing.classifiers.store import ModelError, get_model
 
     ctx = get_context(click_ctx)
@@ -151,11 +155,11 @@ def classify(click_ctx, file: str, explain: bool) -> None:
 
 @click.command()
 @click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
-              help="labelled JSONL (records with content, optional title, topics and/or sentiment); repeatable")
-@click.option("--json", "as_json", is_flag=True, help="print the metrics as JSON")
+              help="标注数据（JSON Lines，每条有 content，可选 title，以及 topics 和/或 sentiment；可重复）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出指标")
 @click.pass_context
 def evaluate(click_ctx, data: tuple[Path, ...], as_json: bool) -> None:
-    """Score the saved model on labelled posts: per-label P/R/F1, micro/macro-F1, sentiment."""
+    """用标注数据评估已保存的模型：各标签 P/R/F1、micro/macro-F1 与情感指标"""
     from yuqing.classifiers.corpus import CorpusError, corpus_files, read_labelled
     from yuqing.classifiers.evaluate import format_report, score
     from yuqing.classifiers.store import ModelError, get_model

@@ -49,16 +49,16 @@ def parse_time_option(value: str | None, name: str) -> datetime | None:
 def filter_options(func):
     """The filters shared by ``search``, ``stats`` and friends."""
     opts = [
-        click.option("--since", help="published at or after (ISO 8601, or 7d/24h ago)"),
-        click.option("--until", help="published before (ISO 8601)"),
+        click.option("--since", help="发布时间不早于此时（ISO 8601，或 7d/24h 表示多久以前）"),
+        click.option("--until", help="发布时间早于此时（ISO 8601）"),
         click.option("--platform", "platforms", multiple=True,
-                     type=click.Choice(list(PLATFORM_NAMES))),
-        click.option("--topic", "topics", multiple=True, help="taxonomy id (repeatable)"),
+                     type=click.Choice(list(PLATFORM_NAMES)), help="平台（可重复）"),
+        click.option("--topic", "topics", multiple=True, help="话题 ID，见 config/taxonomy.yaml（可重复）"),
         click.option("--sentiment", "sentiments", multiple=True,
-                     type=click.Choice(list(SENTIMENT_NAMES))),
-        click.option("--unit", "units", multiple=True, help="union unit id: that unit's subtree"),
-        click.option("--source", "sources", multiple=True, help="configured source name"),
-        click.option("--no-duplicates", is_flag=True, help="count each near-duplicate cluster once"),
+                     type=click.Choice(list(SENTIMENT_NAMES)), help="情感倾向（可重复）"),
+        click.option("--unit", "units", multiple=True, help="工会单位 ID：含其全部下级单位（可重复）"),
+        click.option("--source", "sources", multiple=True, help="已配置的采集源名称（可重复）"),
+        click.option("--no-duplicates", is_flag=True, help="近似重复的帖子每组只计一条"),
     ]
     for opt in reversed(opts):
         func = opt(func)

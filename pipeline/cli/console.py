@@ -42,20 +42,23 @@ def _audit(ctx, action: str, account, detail: str = "") -> None:
 
 @click.group("users")
 def users() -> None:
-    """Console accounts (stored in the state database)."""
+    """控制台账号：新增、列表、停用、重置密码
+
+    账号保存在状态数据库中。
+    """
 
 
 @users.command("add")
 @click.argument("username")
-@click.option("--unit", "unit_id", required=True, help="union unit id the account belongs to (config/org.yaml)")
+@click.option("--unit", "unit_id", required=True, help="账号所属的工会单位 ID（见 config/org.yaml）")
 @click.option("--role", type=click.Choice(ROLES), default="duty", show_default=True,
-              help="duty 值班员 (sees and acts), analyst 分析员 (read-only), admin 管理员 (+ audit log)")
-@click.option("--name", "display_name", default="", help="display name, e.g. 张伟")
-@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin "
-              "(else env YUQING_NEW_PASSWORD, else a prompt)")
+              help="duty 值班员（查看并处置），analyst 分析员（只读），admin 管理员（另可查看审计日志）")
+@click.option("--name", "display_name", default="", help="显示的姓名，如 张伟")
+@click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取密码"
+              "（否则取环境变量 YUQING_NEW_PASSWORD，再否则提示输入）")
 @click.pass_context
 def users_add(click_ctx, username: str, unit_id: str, role: str, display_name: str, password_stdin: bool) -> None:
-    """Create an account."""
+    """新增账号 USERNAME"""
     from yuqing.console.accounts import AccountError, add_user
 
     ctx = _ctx(click_ctx)
@@ -69,11 +72,11 @@ def users_add(click_ctx, username: str, unit_id: str, role: str, display_name: s
 
 
 @users.command("list")
-@click.option("--unit", "unit_id", help="only accounts in this unit's subtree")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--unit", "unit_id", help="只列出该单位及其下级单位的账号")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def users_list(click_ctx, unit_id: str | None, as_json: bool) -> None:
-    """List accounts."""
+    """列出账号"""
     from yuqing.console.accounts import list_users
     from yuqing.console.db import now_utc
     from yuqing.pipeline.core.org import load_org
@@ -106,10 +109,10 @@ def users_list(click_ctx, unit_id: str | None, as_json: bool) -> None:
 
 @users.command("disable")
 @click.argument("username")
-@click.option("--enable", is_flag=True, help="re-enable the account instead (and clear a lock-out)")
+@click.option("--enable", is_flag=True, help="改为重新启用该账号（并解除锁定）")
 @click.pass_context
 def users_disable(click_ctx, username: str, enable: bool) -> None:
-    """Disable an account (ends its sessions at once), or --enable it again."""
+    """停用账号（立即结束其全部会话），或用 --enable 重新启用"""
     from yuqing.console.accounts import AccountError, set_disabled
 
     ctx = _ctx(click_ctx)
@@ -123,10 +126,11 @@ def users_disable(click_ctx, username: str, enable: bool) -> None:
 
 @users.command("reset-password")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="read the new password from the first line of stdin")
+@click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取新密码"
+              "（否则取环境变量 YUQING_NEW_PASSWORD，再否则提示输入）")
 @click.pass_context
 def users_reset_password(click_ctx, username: str, password_stdin: bool) -> None:
-    """Set a new password, clear a lock-out and sign the account out everywhere."""
+    """设置新密码，解除锁定，并结束该账号的全部会话"""
     from yuqing.console.accounts import AccountError, get_user, reset_password
 
     ctx = _ctx(click_ctx)
@@ -142,12 +146,12 @@ def users_reset_password(click_ctx, username: str, password_stdin: bool) -> None
 
 
 @click.command("serve")
-@click.option("--host", help="address to listen on [console.host, 127.0.0.1]")
-@click.option("--port", type=int, help="port [console.port, 8000]")
+@click.option("--host", help="监听地址 [console.host，127.0.0.1]")
+@click.option("--port", type=int, help="端口 [console.port，8000]")
 @click.option("--workers", type=int, default=1, show_default=True, hidden=True)
 @click.pass_context
 def serve(click_ctx, host: str | None, port: int | None, workers: int) -> None:
-    """Run the duty console (web pages and /api/) under uvicorn."""
+    """启动值班控制台（网页与 /api/），由 uvicorn 提供服务"""
     import uvicorn
 
     from yuqing.console.app import create_app
@@ -169,16 +173,22 @@ def serve(click_ctx, host: str | None, port: int | None, workers: int) -> None:
 
 @click.group("kibana")
 def kibana() -> None:
-    """Kibana saved objects for analysts (data views, searches, dashboard)."""
+    """导出 Kibana 数据视图、检索与仪表盘
+
+    供分析员在 Kibana 中使用的保存对象。
+    """
 
 
 @kibana.command("export")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("kibana-export"),
-              show_default=True, help="directory to write the .ndjson files into")
-@click.option("--prefix", help="index prefix to point the data views at [store.elasticsearch.index_prefix]")
+              show_default=True, help=".ndjson 文件的输出目录")
+@click.option("--prefix", help="数据视图指向的索引前缀 [store.elasticsearch.index_prefix]")
 @click.pass_context
 def kibana_export(click_ctx, out_dir: Path, prefix: str | None) -> None:
-    """Write the saved objects (import them in Kibana: Stack Management → Saved objects → Import)."""
+    """导出保存对象（.ndjson 文件）
+
+    在 Kibana 中导入：Stack Management → Saved objects（已保存对象）→ Import（导入）。
+    """
     from yuqing.console.kibana import export
 
     ctx = _ctx(click_ctx)

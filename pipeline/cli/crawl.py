@@ -38,15 +38,18 @@ SUMMARY_ROWS = [("页面 pages", "pages"), ("条目 items", "items"), ("新增 n
 @click.command()
 @click.argument("source_name", metavar="SOURCE")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True),
-              help="write the posts as JSON Lines to FILE instead of ingesting them")
-@click.option("--max-pages", type=click.IntRange(1, 500), help="listing pages per target [source's max_pages]")
-@click.option("--since", help="collect posts published since (ISO 8601, or 7d/24h); overrides the cursor")
-@click.option("--force", is_flag=True, help="run even if the source is paused")
-@click.option("--json", "as_json", is_flag=True, help="print the run summary as JSON")
+              help="把帖子以 JSON Lines 写入 FILE，不入库")
+@click.option("--max-pages", type=click.IntRange(1, 500), help="每个采集目标最多抓取的列表页数 [采集源的 max_pages]")
+@click.option("--since", help="采集此时以后发布的帖子（ISO 8601，或 7d/24h）；优先于游标")
+@click.option("--force", is_flag=True, help="采集源暂停中也照常运行")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出本次运行摘要")
 @click.pass_context
 def crawl(click_ctx, source_name: str, out: str | None, max_pages: int | None, since: str | None,
           force: bool, as_json: bool) -> None:
-    """Crawl one configured SOURCE now (ingest, or --out FILE). Exit 3 when paused by a block."""
+    """立即采集一个已配置的采集源 SOURCE 并入库（或用 --out 写入文件）
+
+    退出码：0 成功；3 因封禁、验证码或登录墙而暂停（本次触发或仍在暂停中）；1 失败。
+    """
     from yuqing.alerts.api import notify_admins
     from yuqing.crawlers.runner import CrawlError, run_source
     from yuqing.crawlers.sources import get_source
@@ -91,10 +94,13 @@ def crawl(click_ctx, source_name: str, out: str | None, max_pages: int | None, s
 
 
 @click.group(invoke_without_command=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def sources(click_ctx, as_json: bool) -> None:
-    """List configured sources with last run, cursor and health."""
+    """采集源：运行情况、Cookie 检查、健康、恢复
+
+    不带子命令时，列出已配置的采集源及其最近运行、游标与健康状况。
+    """
     from yuqing.crawlers.health import assess
     from yuqing.crawlers.runner import describe_cursor
     from yuqing.crawlers.sources import load_sources
@@ -134,10 +140,14 @@ def sources(click_ctx, as_json: bool) -> None:
 
 @sources.command("check")
 @click.argument("names", nargs=-1)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def sources_check(click_ctx, names: tuple[str, ...], as_json: bool) -> None:
-    """Pre-flight: does each source's cookie (or no cookie) still get real pages? Exit 3 if any fails."""
+    """会话预检：各采集源的 Cookie 是否还能取到真实页面
+
+    不用 Cookie 的采集源检查不带 Cookie 能否取到。NAMES 省略时检查全部已启用的采集源。
+    任一失败时退出码 3。
+    """
     from yuqing.crawlers.preflight import check_sources, to_json
     from yuqing.crawlers.sources import get_source, load_sources
 
@@ -161,10 +171,13 @@ def sources_check(click_ctx, names: tuple[str, ...], as_json: bool) -> None:
 
 
 @sources.command("health")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def sources_health(click_ctx, as_json: bool) -> None:
-    """Review every source's health; stale/paused/failing sources alert the administrators."""
+    """审查各采集源的健康状况，有变化时通知管理员
+
+    停滞、暂停或频繁出错的采集源会通知管理员。
+    """
     from yuqing.alerts.api import notify_admins
     from yuqing.crawlers.health import review_all
 
@@ -186,7 +199,10 @@ def sources_health(click_ctx, as_json: bool) -> None:
 @click.argument("name")
 @click.pass_context
 def sources_resume(click_ctx, name: str) -> None:
-    """Lift a source's pause (and forget dead-cookie verdicts) so the next run goes ahead."""
+    """解除采集源 NAME 的暂停，下次运行照常进行
+
+    同时清除 Cookie 已失效的判定。在更换 Cookie 或代理后使用。
+    """
     from yuqing.crawlers.sources import get_source
     from yuqing.crawlers.state import SourceState
 

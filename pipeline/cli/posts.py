@@ -22,12 +22,15 @@ from yuqing.pipeline.store.base import DIMENSIONS, StoreError
 
 @click.command()
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-@click.option("--no-classify", is_flag=True, help="skip topic/sentiment classification")
-@click.option("--no-link", is_flag=True, help="skip linking to the union hierarchy")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出入库报告")
+@click.option("--no-classify", is_flag=True, help="不做话题与情感分类")
+@click.option("--no-link", is_flag=True, help="不关联工会组织体系")
 @click.pass_context
 def ingest(click_ctx, file: str, as_json: bool, no_classify: bool, no_link: bool) -> None:
-    """Validate, normalise, de-duplicate, classify, link and store FILE.jsonl (- for stdin)."""
+    """校验、规范化、去重、分类、关联 FILE 中的帖子并写入存储
+
+    FILE 为 JSON Lines 文件（.jsonl），- 表示从标准输入读取。
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from yuqing.pipeline.ingest import Ingestor
@@ -74,13 +77,17 @@ def ingest(click_ctx, file: str, as_json: bool, no_classify: bool, no_link: bool
 @click.command()
 @click.argument("query", required=False, default="")
 @filter_options
-@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0)
-@click.option("--sort", type=click.Choice(["time", "relevance"]), default="time", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines of the matching posts")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="最多显示条数")
+@click.option("--offset", type=click.IntRange(0), default=0, help="跳过前若干条（用于翻页）")
+@click.option("--sort", type=click.Choice(["time", "relevance"]), default="time", show_default=True,
+              help="排序：time 按发布时间（最新在前），relevance 按相关度")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出命中总数与匹配的帖子")
 @click.pass_context
 def search(click_ctx, query: str, limit: int, offset: int, sort: str, as_json: bool, **kwargs) -> None:
-    """Full-text search (Chinese segmented) with filters; newest first."""
+    """全文检索帖子（中文分词），可按条件筛选
+
+    QUERY 为检索词，可省略（只按条件筛选）；默认最新的在前。
+    """
     from yuqing.pipeline.store import open_store
 
     ctx = get_context(click_ctx)
@@ -106,13 +113,14 @@ def search(click_ctx, query: str, limit: int, offset: int, sort: str, as_json: b
 @click.command()
 @filter_options
 @click.option("--by", "by", multiple=True, type=click.Choice(sorted(DIMENSIONS)),
-              help="group by (repeatable): unit, unit_tree, topic, sentiment, platform, source")
-@click.option("--interval", help="time buckets, e.g. 1h or 1d (in the settings' time zone)")
-@click.option("--query", "query", help="full-text query to count")
-@click.option("--json", "as_json", is_flag=True)
+              help="分组（可重复）：unit 关联单位，unit_tree 逐级汇总到各上级单位，topic 话题，"
+                   "sentiment 情感，platform 平台，source 采集源")
+@click.option("--interval", help="按时段分组，如 1h 或 1d（按配置的时区）")
+@click.option("--query", "query", help="只统计匹配此检索词的帖子")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def stats(click_ctx, by: tuple[str, ...], interval: str | None, query: str | None, as_json: bool, **kwargs) -> None:
-    """Counts of posts, distinct authors, stories and engagement, grouped and bucketed."""
+    """统计帖数、作者、事件与互动，可分组、分时段"""
     from yuqing.pipeline.store import open_store
 
     ctx = get_context(click_ctx)

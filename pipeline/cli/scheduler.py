@@ -12,12 +12,16 @@ from yuqing.pipeline.core.config import ConfigError
 
 
 @click.command("run")
-@click.option("--once", "once", metavar="JOB_ID", help="run one job now (e.g. crawl:NAME, briefing:weekly) and exit")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning"]), default="info", show_default=True)
+@click.option("--once", "once", metavar="JOB_ID", help="立即运行一个任务（如 crawl:NAME、briefing:weekly）后退出")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning"]), default="info", show_default=True,
+              help="日志级别")
 @click.pass_context
 def run_cmd(click_ctx, once: str | None, log_level: str) -> None:
-    """Run the scheduler: crawls, alert evaluation/escalation/delivery, briefings. Stops cleanly on
-    SIGTERM/SIGINT. Logs are JSON lines on stderr and in data_dir/logs/scheduler.log."""
+    """启动调度服务：采集、预警研判/升级/投递、周报
+
+    收到 SIGTERM/SIGINT 时正常停止。日志为 JSON Lines，写到标准错误输出和
+    data_dir/logs/scheduler.log。用 --once 时，任务结果不是 ok 或 skipped 则退出码 1。
+    """
     from yuqing.pipeline.checks import require_valid_config
     from yuqing.pipeline.core import statedb
     from yuqing.pipeline.scheduler import jobs
@@ -63,12 +67,12 @@ def _ago(iso: str | None) -> str:
 
 @click.command("jobs")
 @click.option("--history", "history", type=click.IntRange(0, 1000), default=0,
-              help="also show the N most recent runs")
-@click.option("--job", "job_id", help="only this job's runs (with --history)")
-@click.option("--json", "as_json", is_flag=True)
+              help="同时显示最近若干条运行记录（给出条数）")
+@click.option("--job", "job_id", help="只看此任务的运行记录（配合 --history）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def jobs_cmd(click_ctx, history: int, job_id: str | None, as_json: bool) -> None:
-    """List the scheduler's jobs: trigger, next run, last run, last result and duration."""
+    """列出调度任务：触发方式、下次运行、上次运行、上次结果与耗时"""
     from rich.table import Table
 
     from yuqing.pipeline.scheduler.service import job_overview, recent_runs

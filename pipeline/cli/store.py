@@ -12,14 +12,20 @@ from yuqing.pipeline.store.base import StoreError, UpsertResult
 
 @click.group("store")
 def store_group() -> None:
-    """Post store maintenance (either backend)."""
+    """存储状态与暂存补写
+
+    帖子存储的维护，SQLite 与 Elasticsearch 两种后端均适用。
+    """
 
 
 @store_group.command("health")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def health(click_ctx, as_json: bool) -> None:
-    """Show which store is configured and whether it answers."""
+    """显示所配置的存储及其是否可用
+
+    同时给出暂存待补写的帖子数。存储不可用时退出码 1。
+    """
     from yuqing.pipeline.ingest.spool import Spool
     from yuqing.pipeline.store import open_store
 
@@ -41,7 +47,7 @@ def health(click_ctx, as_json: bool) -> None:
 @store_group.command("replay")
 @click.pass_context
 def replay(click_ctx) -> None:
-    """Deliver posts spooled while the store was unreachable."""
+    """把存储不可用期间暂存的帖子补写入存储"""
     from yuqing.pipeline.ingest.spool import Spool
     from yuqing.pipeline.store import open_store
 
@@ -58,7 +64,10 @@ def replay(click_ctx) -> None:
 
 @click.group("es")
 def es_group() -> None:
-    """Elasticsearch helpers (use the store.elasticsearch settings whatever the backend)."""
+    """Elasticsearch 索引模板、月度索引、保留与迁移
+
+    无论 store.backend 设为哪种，都使用 store.elasticsearch 的设置。
+    """
 
 
 def _elastic(click_ctx):
@@ -73,10 +82,10 @@ def _elastic(click_ctx):
 
 
 @es_group.command("setup")
-@click.option("--force", is_flag=True, help="put the index template even if it is current")
+@click.option("--force", is_flag=True, help="即使索引模板已是最新也重新写入")
 @click.pass_context
 def es_setup(click_ctx, force: bool) -> None:
-    """Create or upgrade the index template and create this month's index behind the alias."""
+    """创建或升级索引模板，并在别名下创建本月索引"""
     _, store = _elastic(click_ctx)
     try:
         if force:
@@ -91,10 +100,13 @@ def es_setup(click_ctx, force: bool) -> None:
 
 
 @es_group.command("health")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def es_health(click_ctx, as_json: bool) -> None:
-    """Cluster health, the alias and its monthly indices, post count, template version."""
+    """集群健康、别名及其月度索引、帖子数、模板版本
+
+    状态不是 ok 时退出码 1。
+    """
 
     _, store = _elastic(click_ctx)
     try:
@@ -113,10 +125,10 @@ def es_health(click_ctx, as_json: bool) -> None:
 
 
 @es_group.command("indices")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def es_indices(click_ctx, as_json: bool) -> None:
-    """The monthly post indices behind the alias, with posts and size."""
+    """别名下的月度帖子索引，及各自的帖子数与大小"""
 
     _, store = _elastic(click_ctx)
     try:
@@ -136,12 +148,12 @@ def es_indices(click_ctx, as_json: bool) -> None:
 
 @es_group.command("prune")
 @click.option("--keep-months", type=click.IntRange(1), required=True,
-              help="months to keep, the current one included")
-@click.option("--dry-run", is_flag=True, help="only list what would be deleted")
-@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+              help="保留的月数（含当月）")
+@click.option("--dry-run", is_flag=True, help="只列出将删除的索引，不删除")
+@click.option("--yes", is_flag=True, help="不再询问，直接删除")
 @click.pass_context
 def es_prune(click_ctx, keep_months: int, dry_run: bool, yes: bool) -> None:
-    """Delete the monthly indices older than --keep-months (retention)."""
+    """删除早于 --keep-months 的月度索引（数据保留期）"""
     _, store = _elastic(click_ctx)
     try:
         doomed = store.prune(keep_months, dry_run=True)
@@ -164,17 +176,21 @@ def es_prune(click_ctx, keep_months: int, dry_run: bool, yes: bool) -> None:
 @es_group.command("template")
 @click.pass_context
 def es_template(click_ctx) -> None:
-    """Print the posts index template (JSON) as `yuqing es setup` would put it."""
+    """输出帖子索引模板（JSON），即 yuqing es setup 写入的内容"""
 
     _, store = _elastic(click_ctx)
     emit_json({"name": store.alias, "body": store.template_body()})
 
 
 @es_group.command("reindex-from-sqlite")
-@click.option("--batch-size", type=click.IntRange(1, 50_000), default=2000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 50_000), default=2000, show_default=True,
+              help="每批写入的帖子数")
 @click.pass_context
 def es_reindex_from_sqlite(click_ctx, batch_size: int) -> None:
-    """Copy every post of the embedded SQLite store into Elasticsearch (idempotent)."""
+    """把内置 SQLite 存储的全部帖子复制到 Elasticsearch
+
+    可重复执行，已有的帖子只会更新。有帖子写入失败时退出码 1。
+    """
     from rich.progress import Progress
 
     from yuqing.pipeline.store.sqlite import SqliteStore
