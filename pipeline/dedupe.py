@@ -85,7 +85,8 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -298,6 +299,76 @@ def _self_join(keys: np.ndarray, first: int = 3) -> tuple[np.ndarray, np.ndarray
     return code // n, code % n
 
 
+def _select_in(cur: sqlite3.Cursor, sql: str, values: Sequence) -> Iterator[tuple]:
+    """The rows of ``sql`` (ending in ``IN``) over all ``values``, one statement per SQL_CHUNK."""
+    for chunk in _chunks(values):
+        yield from cur.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
+
+
+def _unseen(posts: list[Post], known: dict[str, str]) -> list[tuple[int, str, str]]:
+    """(published ms, id, signature text) of the posts not in ``known``, once each, in
+    publication order: an original ingested with its reposts becomes the root."""
+    seen: set[str] = set()
+    new: list[tuple[int, str, str]] = []
+    for p in posts:
+        if p.id not in known and p.id not in seen:
+            seen.add(p.id)
+            new.append((int(p.published_at.timestamp() * 1000), p.id, signature_text(p.text)))
+    new.sort()
+    return new
+
+
+@dataclass
+class _Batch:
+    """The new posts of a batch in publication order and the MinHash data of its long texts
+    (those of at least ``min_chars``), row ``k`` of each array being ``new[long_at[k]]``."""
+
+    new: list[tuple[int, str, str]]  # (published ms, id, signature text)
+    long_at: list[int]
+    sigs: np.ndarray
+    keys: np.ndarray
+    when: np.ndarray
+
+    @classmethod
+    def of(cls, new: list[tuple[int, str, str]], min_chars: int) -> _Batch:
+        long_at = [i for i, (_, _, t) in enumerate(new) if len(t) >= min_chars]
+        sigs = minhash_batch([new[i][2] for i in long_at])
+        when = np.fromiter((new[i][0] for i in long_at), dtype=np.int64, count=len(long_at))
+        return cls(new, long_at, sigs, band_keys(sigs), when)
+
+    def short_texts(self, min_chars: int) -> list[str]:
+        """The distinct non-empty short texts (matched only exactly)."""
+        return list({t for _, _, t in self.new if t and len(t) < min_chars})
+
+
+@dataclass
+class _Rows:
+    """What a batch writes: ``posts`` rows, ``exact`` rows, and the long texts stored with a
+    signature (rows of the batch's ``sigs`` and their rids)."""
+
+    rows: list[tuple] = field(default_factory=list)
+    exact_rows: list[tuple[str, int]] = field(default_factory=list)
+    indexed: list[int] = field(default_factory=list)
+    indexed_rid: list[int] = field(default_factory=list)
+
+    def unsigned(self, rid: int, pid: str, when: int, root: str) -> None:
+        """A post that is no candidate: a short text, or an exact repost of its match."""
+        self.rows.append((rid, pid, when, root, None))
+
+    def signed(self, rid: int, pid: str, when: int, root: str, k: int, sig: np.ndarray) -> None:
+        """A long text stored with its signature ``sig``, row ``k`` of the batch's ``sigs``."""
+        self.rows.append((rid, pid, when, root, sig.tobytes()))
+        self.indexed.append(k)
+        self.indexed_rid.append(rid)
+
+    def insert(self, cur: sqlite3.Cursor) -> None:
+        # multi-row statements: one SQLite step (and one release of the GIL) per 180 rows, not per row
+        for chunk in _chunks(self.rows, SQL_CHUNK // 5):
+            cur.execute("INSERT INTO posts (rid, id, published, root, sig) VALUES"
+                        + ",".join(["(?, ?, ?, ?, ?)"] * len(chunk)), [v for row in chunk for v in row])
+        cur.executemany("INSERT OR REPLACE INTO exact (text, rid) VALUES (?, ?)", self.exact_rows)
+
+
 class DedupeIndex:
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -373,103 +444,92 @@ class DedupeIndex:
     def _assign(self, cur: sqlite3.Cursor, posts: list[Post]) -> tuple[dict[str, str], tuple | None]:
         """The root of each post, and the (rids, publications, signatures) of the new indexed
         posts to add to the window once committed."""
-        roots: dict[str, str] = {}
-        ids = list(dict.fromkeys(p.id for p in posts))
-        for chunk in _chunks(ids):
-            roots.update(cur.execute(
-                f"SELECT id, root FROM posts WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-        seen: set[str] = set()
-        new: list[tuple[int, str, str]] = []  # (published ms, id, signature text)
-        for p in posts:
-            if p.id not in roots and p.id not in seen:
-                seen.add(p.id)
-                new.append((int(p.published_at.timestamp() * 1000), p.id, signature_text(p.text)))
+        roots: dict[str, str] = dict(_select_in(cur, "SELECT id, root FROM posts WHERE id IN",
+                                                list(dict.fromkeys(p.id for p in posts))))
+        new = _unseen(posts, roots)
         if not new:
             return roots, None
-        new.sort()  # publication order: an original ingested with its reposts becomes the root
-        w = self.window_ms
-        lo, hi = new[0][0] - w, new[-1][0] + w
-        long_at = [i for i, (_, _, t) in enumerate(new) if len(t) >= self.min_chars]
-        sigs = minhash_batch([new[i][2] for i in long_at])
-        keys = band_keys(sigs)
-        n_long = len(long_at)
-        when_long = np.fromiter((new[i][0] for i in long_at), dtype=np.int64, count=n_long)
-        short_texts = list({t for _, _, t in new if t and len(t) < self.min_chars})
-        exact: dict[str, tuple[int, str, int]] = {}
-        for chunk in _chunks(short_texts):
-            for text, when, root, rid in cur.execute(
-                    "SELECT e.text, p.published, p.root, p.rid FROM exact e JOIN posts p ON p.rid = e.rid"
-                    f" WHERE e.text IN ({','.join('?' * len(chunk))})", chunk):
-                exact[text] = (when, root, rid)
-
-        # verify all candidate pairs at once: best[j] = (published, root) of the earliest match
-        best: dict[int, tuple[int, str]] = {}
-        identical: set[int] = set()  # posts whose signature equals a match's within half a window
-        win = self._window
-        win.load(cur, lo, hi, w)
-        j, c = win.candidates(keys)
-        j, c, same = self._verify(j, c, when_long, win.when, sigs, win.sig)
-        first = np.unique(j, return_index=True)[1]  # pairs come earliest candidate first
-        j, c, same = j[first], c[first], same[first]
-        match_rids = win.rid[c].tolist()
-        root_of: dict[int, str] = {}
-        for chunk in _chunks(match_rids):
-            root_of.update(cur.execute(
-                f"SELECT rid, root FROM posts WHERE rid IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-        for jj, cc, rid, eq in zip(j.tolist(), c.tolist(), match_rids, same.tolist(), strict=True):
-            best[jj] = (int(win.when[cc]), root_of[rid])
-            if eq and abs(best[jj][0] - when_long[jj]) <= w // 2:
-                identical.add(jj)
-        # matches within the batch: each post against earlier posts sharing a band key
-        j, q = _self_join(keys)
-        j, q, same = self._verify(j, q, when_long, when_long, sigs, sigs)
-        earlier: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-        for jj, qq, eq in zip(j.tolist(), q.tolist(), same.tolist(), strict=True):
-            earlier[jj].append((qq, eq))
-
+        batch = _Batch.of(new, self.min_chars)
+        exact = {text: (when, root, rid) for text, when, root, rid in _select_in(
+            cur, "SELECT e.text, p.published, p.root, p.rid FROM exact e JOIN posts p ON p.rid = e.rid"
+                 " WHERE e.text IN", batch.short_texts(self.min_chars))}
+        self._window.load(cur, new[0][0] - self.window_ms, new[-1][0] + self.window_ms, self.window_ms)
+        held, identical = self._held_matches(cur, batch)
+        earlier = self._batch_matches(batch)
         next_rid = cur.execute("SELECT COALESCE(MAX(rid), 0) FROM posts").fetchone()[0] + 1
-        rows: list[tuple] = []
-        indexed: list[int] = []  # rows of ``sigs`` stored (and so found as candidates)
-        indexed_rid: list[int] = []
-        exact_rows: list[tuple[str, int]] = []
-        long_root: list[str] = []
+        out = _Rows()
+        long_root: list[str] = []  # root of each long text of the batch, in order
         k = 0
         for i, (when, pid, text) in enumerate(new):
             rid = next_rid + i
-            root = pid
-            if k < n_long and long_at[k] == i:
-                match = best.get(k)
-                same = k in identical
-                for qq, eq in earlier.get(k, ()):
-                    qwhen = int(when_long[qq])
-                    if match is None or qwhen < match[0]:
-                        match = (qwhen, long_root[qq])
-                        same = eq and when - qwhen <= w // 2
-                if match is not None:
-                    root = match[1]
+            if k < len(batch.long_at) and batch.long_at[k] == i:
+                root, same = self._earliest_match(held.get(k), k in identical, earlier.get(k, ()), when,
+                                                  batch.when, long_root)
+                root = root or pid
                 long_root.append(root)
-                # an exact repost adds nothing the index does not already find: no signature
-                rows.append((rid, pid, when, root, None if same else sigs[k].tobytes()))
-                if not same:
-                    indexed.append(k)
-                    indexed_rid.append(rid)
+                if same:  # an exact repost adds nothing the index does not already find
+                    out.unsigned(rid, pid, when, root)
+                else:
+                    out.signed(rid, pid, when, root, k, batch.sigs[k])
                 k += 1
-            else:  # short text: exact match only
-                if text:
-                    hit = exact.get(text)
-                    if hit and abs(hit[0] - when) <= w:
-                        root = hit[1]
-                    else:  # the newest story owns the text from now on
-                        exact[text] = (when, pid, rid)
-                        exact_rows.append((text, rid))
-                rows.append((rid, pid, when, root, None))
+            else:
+                root = self._short_root(rid, pid, when, text, exact, out)
+                out.unsigned(rid, pid, when, root)
             roots[pid] = root
-        # multi-row statements: one SQLite step (and one release of the GIL) per 180 rows, not per row
-        for chunk in _chunks(rows, SQL_CHUNK // 5):
-            cur.execute("INSERT INTO posts (rid, id, published, root, sig) VALUES"
-                        + ",".join(["(?, ?, ?, ?, ?)"] * len(chunk)), [v for row in chunk for v in row])
-        cur.executemany("INSERT OR REPLACE INTO exact (text, rid) VALUES (?, ?)", exact_rows)
-        return roots, (np.array(indexed_rid, dtype=np.int64), when_long[indexed], sigs[indexed])
+        out.insert(cur)
+        return roots, (np.array(out.indexed_rid, dtype=np.int64), batch.when[out.indexed], batch.sigs[out.indexed])
+
+    def _held_matches(self, cur: sqlite3.Cursor, batch: _Batch) -> tuple[dict[int, tuple[int, str]], set[int]]:
+        """For each long text with a match among the held posts: (published, root) of the
+        earliest; and the long texts whose signature equals that match's within half a window."""
+        win = self._window
+        j, c = win.candidates(batch.keys)
+        j, c, same = self._verify(j, c, batch.when, win.when, batch.sigs, win.sig)
+        first = np.unique(j, return_index=True)[1]  # pairs come earliest candidate first
+        j, c, same = j[first], c[first], same[first]
+        match_rids = win.rid[c].tolist()
+        root_of = dict(_select_in(cur, "SELECT rid, root FROM posts WHERE rid IN", match_rids))
+        best: dict[int, tuple[int, str]] = {}
+        identical: set[int] = set()
+        for jj, cc, rid, eq in zip(j.tolist(), c.tolist(), match_rids, same.tolist(), strict=True):
+            best[jj] = (int(win.when[cc]), root_of[rid])
+            if eq and abs(best[jj][0] - batch.when[jj]) <= self.window_ms // 2:
+                identical.add(jj)
+        return best, identical
+
+    def _batch_matches(self, batch: _Batch) -> dict[int, list[tuple[int, bool]]]:
+        """For each long text, the earlier long texts of the same batch it matches, earliest
+        first, each with whether the signatures are identical."""
+        j, q = _self_join(batch.keys)
+        j, q, same = self._verify(j, q, batch.when, batch.when, batch.sigs, batch.sigs)
+        earlier: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+        for jj, qq, eq in zip(j.tolist(), q.tolist(), same.tolist(), strict=True):
+            earlier[jj].append((qq, eq))
+        return earlier
+
+    def _earliest_match(self, match: tuple[int, str] | None, same: bool, earlier: Iterable[tuple[int, bool]],
+                        when: int, when_long: np.ndarray, long_root: list[str]) -> tuple[str | None, bool]:
+        """The root of the earliest match of a long text — held (``match``, ``same``) or earlier in
+        the batch — or None; and whether it is an exact repost (identical within half a window)."""
+        for qq, eq in earlier:
+            qwhen = int(when_long[qq])
+            if match is None or qwhen < match[0]:
+                match = (qwhen, long_root[qq])
+                same = eq and when - qwhen <= self.window_ms // 2
+        return (None if match is None else match[1]), same
+
+    def _short_root(self, rid: int, pid: str, when: int, text: str,
+                    exact: dict[str, tuple[int, str, int]], out: _Rows) -> str:
+        """The root of a short text: the owner of the same text within a window, else itself
+        (and it owns the text from now on)."""
+        if not text:
+            return pid
+        hit = exact.get(text)
+        if hit and abs(hit[0] - when) <= self.window_ms:
+            return hit[1]
+        exact[text] = (when, pid, rid)  # the newest story owns the text from now on
+        out.exact_rows.append((text, rid))
+        return pid
 
     def _verify(self, j, c, when_j, when_c, sig_j, sig_c):
         """Keep pairs within the window whose estimated Jaccard reaches the threshold, sorted by
