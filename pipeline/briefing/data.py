@@ -422,67 +422,95 @@ def _incidents(ctx: Context, labels: Labels, period: Period, unit: str | None) -
 
 def _observations(data: dict[str, Any]) -> dict[str, list[str]]:
     """Rule-based 研判与建议: what rose, what is new, what to watch."""
-    ov, topics, units, events, inc = (data["overview"], data["topics"], data["units"], data["events"],
-                                      data["incidents"])
-    findings: list[str] = []
-    advice: list[str] = []
-    watch: list[str] = []
+    return {"findings": _findings(data),
+            "advice": _advice(data) or ["继续做好日常监测，关注职工合理诉求，及时发现和处置苗头性问题。"],
+            "watch": _watch(data) or ["本期各话题走势平稳，下周保持常态化监测。"]}
+
+
+def _negative_heavy(ov: dict[str, Any]) -> bool:
+    return bool(ov["posts"]) and ov["negative_share"] >= 30
+
+
+def _rising_topics(topics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Topics with at least 3 posts that grew by half or more."""
+    return [t for t in topics if t["posts"] >= 3 and t["change_pct"] is not None and t["change_pct"] >= 50]
+
+
+def _rising_units(units: dict[str, Any]) -> list[dict[str, Any]]:
+    """The two units that rose most, if by 3 posts or more."""
+    return [u for u in units["rising"][:2] if u["delta"] >= 3]
+
+
+def _incidents_read(data: dict[str, Any]) -> dict[str, Any]:
+    """The incident numbers, or {} when the state DB could not be read."""
+    return data["incidents"] if data["incidents"].get("available") else {}
+
+
+def _volume_finding(ov: dict[str, Any]) -> str:
     change = ov["change_pct"]
     if ov["posts"] == 0:
-        findings.append("本期未监测到相关舆情信息，网络舆情总体平稳。")
-    elif change is None:
-        findings.append(f"本期共监测到舆情信息{ov['posts']}条（上期无数据，暂不作环比）。")
-    elif change >= 20:
-        findings.append(f"舆情总量明显上升：本期{ov['posts']}条，较上期增加{change:g}%。")
-    elif change <= -20:
-        findings.append(f"舆情总量有所回落：本期{ov['posts']}条，较上期减少{-change:g}%。")
-    else:
-        findings.append(f"舆情总量基本平稳：本期{ov['posts']}条，环比{change:+g}%。")
-    if ov["posts"] and ov["negative_share"] >= 30:
-        findings.append(f"负面信息占比偏高（{ov['negative_share']:g}%，上期{ov['prev_negative_share']:g}%），"
-                        "职工诉求较为集中。")
-        advice.append("对负面信息集中的话题和单位开展专项排查，主动回应职工关切，防止矛盾积累。")
-    rising = [t for t in topics if t["posts"] >= 3 and t["change_pct"] is not None and t["change_pct"] >= 50]
-    for t in rising[:3]:
-        findings.append(f"话题「{t['name']}」升温：{t['posts']}条，较上期增加{t['change_pct']:g}%，"
-                        f"其中负面{t['negative']}条。")
+        return "本期未监测到相关舆情信息，网络舆情总体平稳。"
+    if change is None:
+        return f"本期共监测到舆情信息{ov['posts']}条（上期无数据，暂不作环比）。"
+    if change >= 20:
+        return f"舆情总量明显上升：本期{ov['posts']}条，较上期增加{change:g}%。"
+    if change <= -20:
+        return f"舆情总量有所回落：本期{ov['posts']}条，较上期减少{-change:g}%。"
+    return f"舆情总量基本平稳：本期{ov['posts']}条，环比{change:+g}%。"
+
+
+def _unit_finding(u: dict[str, Any], events: list[dict[str, Any]]) -> str:
+    """A unit that rose, with the event behind it if one of its events has several posts."""
+    cause = next((e for e in events if e["posts"] > 1 and u["unit"] in e.get("unit_path", [])), None)
+    return (f"{u['name']}舆情量上升明显：{u['posts']}条（上期{u['prev_posts']}条）"
+            + (f"，主要源于「{cause['title']}」（{cause['posts']}条）。" if cause else "。"))
+
+
+def _findings(data: dict[str, Any]) -> list[str]:
+    """研判: the volume and its change, negative share, rising and new topics, rising units."""
+    ov, topics = data["overview"], data["topics"]
+    out = [_volume_finding(ov)]
+    if _negative_heavy(ov):
+        out.append(f"负面信息占比偏高（{ov['negative_share']:g}%，上期{ov['prev_negative_share']:g}%），"
+                   "职工诉求较为集中。")
+    out += [f"话题「{t['name']}」升温：{t['posts']}条，较上期增加{t['change_pct']:g}%，其中负面{t['negative']}条。"
+            for t in _rising_topics(topics)[:3]]
     new = [t for t in topics if t["prev_posts"] == 0 and t["posts"] >= 2]
     if new:
-        findings.append("新出现的话题：" + "、".join(f"「{t['name']}」（{t['posts']}条）" for t in new[:4]) + "。")
-    hot_negative = [t for t in topics if t["posts"] >= 3 and t["negative_share"] >= 50]
-    for t in hot_negative[:2]:
-        advice.append(f"「{t['name']}」负面占比{t['negative_share']:g}%，建议会同相关部门核实情况、"
-                      "做好政策解读和法律援助引导。")
-    for u in units["rising"][:2]:
-        if u["delta"] >= 3:
-            cause = next((e for e in events if e["posts"] > 1 and u["unit"] in e.get("unit_path", [])), None)
-            findings.append(f"{u['name']}舆情量上升明显：{u['posts']}条（上期{u['prev_posts']}条）"
-                            + (f"，主要源于「{cause['title']}」（{cause['posts']}条）。" if cause else "。"))
-            advice.append(f"建议{u['name']}主动对接属地企业和职工，核实诉求、就地化解。")
-    for e in events:
-        if e["ongoing"] and e["negative"]:
-            watch.append(f"事件「{e['title']}」至周末仍有新增（{e['posts']}条，负面{e['negative']}条），"
-                         "需持续跟踪。")
-    for e in events[:2]:
-        if e["posts"] >= 5 and e["negative_share"] >= 50 and not e["ongoing"]:
-            watch.append(f"「{e['title']}」的后续处置和舆论走向（本期{e['posts']}条，负面{e['negative_share']:g}%）。")
-    for t in rising[:2]:
-        watch.append(f"话题「{t['name']}」的后续走势。")
-    if inc.get("available") and inc["open"]:
-        watch.append(f"本期尚未办结的{inc['open']}起预警的处置进展。")
-    if inc.get("available"):
-        if inc["open"]:
-            advice.append(f"本期预警尚有{inc['open']}起未办结，请责任单位加快处置并及时反馈。")
-        if inc["median_ack_minutes"] is not None and inc["median_ack_minutes"] > 30:
-            advice.append(f"预警签收用时中位数为{inc['median_ack_minutes']:g}分钟，"
-                          "建议落实值班值守制度，缩短响应时间。")
-        if inc["escalated"]:
-            findings.append(f"本期有{inc['escalated']}起预警因超时未签收被逐级上报。")
-    if not advice:
-        advice.append("继续做好日常监测，关注职工合理诉求，及时发现和处置苗头性问题。")
-    if not watch:
-        watch.append("本期各话题走势平稳，下周保持常态化监测。")
-    return {"findings": findings, "advice": advice, "watch": watch}
+        out.append("新出现的话题：" + "、".join(f"「{t['name']}」（{t['posts']}条）" for t in new[:4]) + "。")
+    out += [_unit_finding(u, data["events"]) for u in _rising_units(data["units"])]
+    if _incidents_read(data).get("escalated"):
+        out.append(f"本期有{data['incidents']['escalated']}起预警因超时未签收被逐级上报。")
+    return out
+
+
+def _advice(data: dict[str, Any]) -> list[str]:
+    """建议: what to do about negative posts, rising units and slow incident handling."""
+    out = []
+    if _negative_heavy(data["overview"]):
+        out.append("对负面信息集中的话题和单位开展专项排查，主动回应职工关切，防止矛盾积累。")
+    out += [f"「{t['name']}」负面占比{t['negative_share']:g}%，建议会同相关部门核实情况、做好政策解读和法律援助引导。"
+            for t in data["topics"] if t["posts"] >= 3 and t["negative_share"] >= 50][:2]
+    out += [f"建议{u['name']}主动对接属地企业和职工，核实诉求、就地化解。" for u in _rising_units(data["units"])]
+    inc = _incidents_read(data)
+    if inc.get("open"):
+        out.append(f"本期预警尚有{inc['open']}起未办结，请责任单位加快处置并及时反馈。")
+    if inc and inc["median_ack_minutes"] is not None and inc["median_ack_minutes"] > 30:
+        out.append(f"预警签收用时中位数为{inc['median_ack_minutes']:g}分钟，建议落实值班值守制度，缩短响应时间。")
+    return out
+
+
+def _watch(data: dict[str, Any]) -> list[str]:
+    """关注: ongoing negative events, big negative ones, rising topics, open incidents."""
+    events = data["events"]
+    out = [f"事件「{e['title']}」至周末仍有新增（{e['posts']}条，负面{e['negative']}条），需持续跟踪。"
+           for e in events if e["ongoing"] and e["negative"]]
+    out += [f"「{e['title']}」的后续处置和舆论走向（本期{e['posts']}条，负面{e['negative_share']:g}%）。"
+            for e in events[:2] if e["posts"] >= 5 and e["negative_share"] >= 50 and not e["ongoing"]]
+    out += [f"话题「{t['name']}」的后续走势。" for t in _rising_topics(data["topics"])[:2]]
+    if _incidents_read(data).get("open"):
+        out.append(f"本期尚未办结的{data['incidents']['open']}起预警的处置进展。")
+    return out
 
 
 def _headline(data: dict[str, Any], scope_name: str) -> str:

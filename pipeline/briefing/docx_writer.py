@@ -198,67 +198,73 @@ def _links(doc, items: list[dict[str, Any]]) -> None:
             _hyperlink(par, item["url"], "原文链接", 12)
 
 
-def write_docx(path: Path, data: dict[str, Any], outline: list[Section], charts: dict[str, Path],
-               generated: datetime) -> Path:
-    doc = Document()
-    _setup(doc)
-    period = data["period"]
-    head = masthead(data, generated)
-    # masthead
+def _line(doc, text: str, font: str, size: float, *, bold: bool | None = None, color: RGBColor | None = None,
+          **spacing) -> Any:
+    """A paragraph of one run of ``text`` (``spacing`` as for :func:`_spacing`)."""
     par = doc.add_paragraph()
-    _spacing(par, exact_pt=None, after=6, align=WD_ALIGN_PARAGRAPH.CENTER)
-    set_font(par.add_run(head["name"]), SONGTI, 36, bold=True, color=RED)
-    par = doc.add_paragraph()
-    _spacing(par, exact_pt=None, after=6, align=WD_ALIGN_PARAGRAPH.CENTER)
-    set_font(par.add_run(head["issue"]), FANGSONG, BODY_PT)
+    _spacing(par, **spacing)
+    set_font(par.add_run(text), font, size, bold=bold, color=color)
+    return par
+
+
+def _masthead(doc, head: dict[str, str], issuer: str) -> None:
+    """The report's name in red, the issue line, the issuer and date above a red rule."""
+    centred = {"exact_pt": None, "after": 6, "align": WD_ALIGN_PARAGRAPH.CENTER}
+    _line(doc, head["name"], SONGTI, 36, bold=True, color=RED, **centred)
+    _line(doc, head["issue"], FANGSONG, BODY_PT, **centred)
     par = doc.add_paragraph()
     _spacing(par, exact_pt=None, after=18)
     par.paragraph_format.tab_stops.add_tab_stop(Cm(15.6), alignment=2)  # right tab
-    set_font(par.add_run(data["issuer"]), FANGSONG, BODY_PT)
+    set_font(par.add_run(issuer), FANGSONG, BODY_PT)
     set_font(par.add_run("\t" + head["generated_label"]), FANGSONG, BODY_PT)
     _bottom_rule(par)
-    # title
-    par = doc.add_paragraph()
-    _spacing(par, exact_pt=None, before=12, after=6, align=WD_ALIGN_PARAGRAPH.CENTER)
-    set_font(par.add_run(head["title"]),
-             SONGTI, 22, bold=True)
-    par = doc.add_paragraph()
-    _spacing(par, exact_pt=None, after=12, align=WD_ALIGN_PARAGRAPH.CENTER)
-    set_font(par.add_run(f"（{period['label']}）"), KAITI, BODY_PT)
-    for section in outline:
-        par = doc.add_paragraph()
-        _spacing(par, before=6, indent_chars=2)
-        set_font(par.add_run(section.heading), HEITI, BODY_PT)
-        for block in section.blocks:
-            kind = block["kind"]
-            if kind == "para":
-                _para(doc, block["text"], block.get("lead"))
-            elif kind == "sub":
-                par = doc.add_paragraph()
-                _spacing(par, indent_chars=2)
-                set_font(par.add_run(block["text"]), KAITI, BODY_PT, bold=True)
-            elif kind == "bullets":
-                for i, item in enumerate(block["items"], 1):
-                    _para(doc, item, f"{i}. ")
-            elif kind == "table":
-                _table(doc, block["headers"], block["rows"], block.get("note"), block.get("widths_cm"))
-            elif kind == "image" and block["name"] in charts:
-                _image(doc, charts[block["name"]], block["caption"], block.get("width_cm", 15))
-            elif kind == "links":
-                _links(doc, block["items"])
-    # closing notes and distribution line
-    _para(doc, f"（本期数据时段：{period['label']}；系统生成于{generated:%Y-%m-%d %H:%M}。"
+
+
+def _block(doc, block: dict[str, Any], charts: dict[str, Path]) -> None:
+    """One block of a section: a paragraph, sub-heading, numbered items, table, chart or links."""
+    kind = block["kind"]
+    if kind == "para":
+        _para(doc, block["text"], block.get("lead"))
+    elif kind == "sub":
+        _line(doc, block["text"], KAITI, BODY_PT, bold=True, indent_chars=2)
+    elif kind == "bullets":
+        for i, item in enumerate(block["items"], 1):
+            _para(doc, item, f"{i}. ")
+    elif kind == "table":
+        _table(doc, block["headers"], block["rows"], block.get("note"), block.get("widths_cm"))
+    elif kind == "image" and block["name"] in charts:
+        _image(doc, charts[block["name"]], block["caption"], block.get("width_cm", 15))
+    elif kind == "links":
+        _links(doc, block["items"])
+
+
+def _closing(doc, period_label: str, generated: datetime) -> None:
+    """The data note, then the distribution line (报送/抄送) between two black rules."""
+    _para(doc, f"（本期数据时段：{period_label}；系统生成于{generated:%Y-%m-%d %H:%M}。"
                "文中引用的个人信息已作脱敏处理。）", size=12, indent=False)
     par = doc.add_paragraph()
     _spacing(par, exact_pt=None, before=24)
     _bottom_rule(par, color="000000", size=6)
-    par = doc.add_paragraph()
-    _spacing(par, exact_pt=24)
-    set_font(par.add_run("报送：区总工会领导班子成员"), FANGSONG, 14)
-    par = doc.add_paragraph()
-    _spacing(par, exact_pt=24)
-    set_font(par.add_run("抄送：各街道（地区）工会、区总工会各部室"), FANGSONG, 14)
+    _line(doc, "报送：区总工会领导班子成员", FANGSONG, 14, exact_pt=24)
+    par = _line(doc, "抄送：各街道（地区）工会、区总工会各部室", FANGSONG, 14, exact_pt=24)
     _bottom_rule(par, color="000000", size=6)
+
+
+def write_docx(path: Path, data: dict[str, Any], outline: list[Section], charts: dict[str, Path],
+               generated: datetime) -> Path:
+    doc = Document()
+    _setup(doc)
+    head = masthead(data, generated)
+    _masthead(doc, head, data["issuer"])
+    _line(doc, head["title"], SONGTI, 22, bold=True, exact_pt=None, before=12, after=6,
+          align=WD_ALIGN_PARAGRAPH.CENTER)
+    _line(doc, f"（{data['period']['label']}）", KAITI, BODY_PT, exact_pt=None, after=12,
+          align=WD_ALIGN_PARAGRAPH.CENTER)
+    for section in outline:
+        _line(doc, section.heading, HEITI, BODY_PT, before=6, indent_chars=2)
+        for block in section.blocks:
+            _block(doc, block, charts)
+    _closing(doc, data["period"]["label"], generated)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path
