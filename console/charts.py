@@ -7,6 +7,7 @@ horizontal bars. Both return markup safe to insert with ``|safe`` — every text
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
 
@@ -55,83 +56,135 @@ def responsive(draw, **kwargs) -> str:
     return f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>'
 
 
+@dataclass
+class _Frame:
+    """The plot area of a line chart: ``n`` points across ``w``, values 0…``ymax`` up ``h``."""
+
+    left: int
+    top: int
+    w: int
+    h: int
+    n: int
+    ymax: float
+
+    def x(self, i: float) -> float:
+        return self.left + (self.w * i / (self.n - 1) if self.n > 1 else self.w / 2)
+
+    def y(self, v: float) -> float:
+        return self.top + self.h - (self.h * v / self.ymax if self.ymax else 0)
+
+
+def _legend_layout(names: list[str], width: int, left: int) -> list[tuple[int, str, int, int]]:
+    """(series index, name, x, row) of each legend entry, wrapping to a new row at ``width``."""
+    legend, lx, row = [], left, 0
+    for idx, name in enumerate(names):
+        need = 24 + 13 * len(name)
+        if lx + need > width and lx > left:
+            lx, row = left, row + 1
+        legend.append((idx, name, lx, row))
+        lx += need
+    return legend
+
+
+def _value_scale(series: list[tuple[str, list[float]]], percent: bool) -> tuple[float, float]:
+    """(axis maximum, tick step) for the values; a percent axis stops at 100%."""
+    vmax = max([v for _, vals in series for v in vals if v is not None] + [0])
+    if not percent:
+        return nice_scale(vmax)
+    ymax, ystep = nice_scale(vmax * 100 if vmax > 0 else 100)
+    return min(ymax, 100) / 100, ystep / 100
+
+
+def _tick_indices(n: int, width: int) -> list[int]:
+    """Which of ``n`` buckets get a time label: up to 7 on a wide chart, 4 on a narrow one."""
+    ticks = min(n, 7 if width >= 600 else 4)
+    return [round(k * (n - 1) / (ticks - 1)) if ticks > 1 else 0 for k in range(ticks)]
+
+
+def _value_grid(f: _Frame, ystep: float, percent: bool) -> list[str]:
+    out = []
+    for k in range(round(f.ymax / ystep) + 1):
+        v = ystep * k
+        yy = f.y(v)
+        text = f"{v * 100:.0f}%" if percent else (f"{v:.0f}" if ystep >= 1 else f"{v:g}")
+        out.append(f'<line x1="{f.left}" x2="{f.left + f.w}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>'
+                   f'<text x="{f.left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{text}</text>')
+    return out
+
+
+def _line_mark(f: _Frame, times: list[datetime], mark: datetime | None, mark_label: str) -> list[str]:
+    """A vertical line at ``mark`` when it falls within the times shown."""
+    if mark is None or f.n <= 1 or not times[0] <= mark <= times[-1]:
+        return []
+    span = (times[-1] - times[0]).total_seconds() or 1
+    mx = f.left + f.w * (mark - times[0]).total_seconds() / span
+    return [f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{f.top}" y2="{f.top + f.h}" class="mark"/>'
+            f'<text x="{mx + 4:.1f}" y="{f.top + 10}" class="mark-label">{escape(mark_label)}</text>']
+
+
+def _polylines(f: _Frame, name: str, vals: list[float], color: str) -> list[str]:
+    """One polyline per run of values; None (no data) breaks the line."""
+    runs, run = [], []
+    for i, v in enumerate(vals):
+        if v is None:
+            runs, run = runs + [run] if run else runs, []
+        else:
+            run.append(f"{f.x(i):.1f},{f.y(v):.1f}")
+    runs += [run] if run else []
+    return [f'<polyline points="{" ".join(pts)}" fill="none" stroke="{color}" stroke-width="2" '
+            f'stroke-linejoin="round"><title>{escape(name)}</title></polyline>' for pts in runs]
+
+
+def _points(f: _Frame, name: str, vals: list[float], color: str, times: list[datetime], tz,
+            percent: bool) -> list[str]:
+    """A dot with a tooltip on each value (drawn when there are few enough points)."""
+    out = []
+    for i, v in enumerate(vals):
+        if v is None:
+            continue
+        shown = f"{v * 100:.0f}%" if percent else f"{v:g}"
+        stamp = times[i].astimezone(tz).strftime("%m-%d %H:%M")
+        out.append(f'<circle cx="{f.x(i):.1f}" cy="{f.y(v):.1f}" r="2.5" fill="{color}">'
+                   f"<title>{escape(name)} {stamp}: {shown}</title></circle>")
+    return out
+
+
+def _legend(legend: list[tuple[int, str, int, int]], height: int) -> list[str]:
+    rows = legend[-1][3] + 1 if legend else 0
+    out = []
+    for idx, name, lx, row in legend:
+        ly = height - 18 * (rows - row) + 4
+        out.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{PALETTE[idx % len(PALETTE)]}"/>'
+                   f'<text x="{lx + 14}" y="{ly + 9}" class="legend">{escape(name)}</text>')
+    return out
+
+
 def line_chart(times: list[datetime], series: list[tuple[str, list[float]]], *, tz, title: str,
                width: int = 720, height: int = 220, percent: bool = False, time_fmt: str = "%m-%d",
                mark: datetime | None = None, mark_label: str = "") -> str:
     """Lines over ``times`` (bucket starts); ``series`` is [(name, values)], one value per time."""
     left, right, top, bottom = 44, 12, 14, 28
-    legend, lx, row = [], 44, 0
-    if len(series) > 1:  # lay the legend out first: it may need several rows on a narrow chart
-        for idx, (name, _) in enumerate(series):
-            need = 24 + 13 * len(name)
-            if lx + need > width and lx > left:
-                lx, row = left, row + 1
-            legend.append((idx, name, lx, row))
-            lx += need
-        bottom += 18 * (row + 1)
-        height += 18 * row
-    w, h = width - left - right, height - top - bottom
-    n = len(times)
+    # lay the legend out first: it may need several rows on a narrow chart
+    legend = _legend_layout([name for name, _ in series], width, left) if len(series) > 1 else []
+    if legend:
+        bottom += 18 * (legend[-1][3] + 1)
+        height += 18 * legend[-1][3]
     label = escape(title)
-    if n == 0:
+    if not times:
         return _empty_chart(width, height, label)
-    vmax = max([v for _, vals in series for v in vals if v is not None] + [0])
-    if percent:
-        ymax, ystep = nice_scale(vmax * 100 if vmax > 0 else 100)
-        ymax, ystep = min(ymax, 100) / 100, ystep / 100
-    else:
-        ymax, ystep = nice_scale(vmax)
-
-    def x(i: float) -> float:
-        return left + (w * i / (n - 1) if n > 1 else w / 2)
-
-    def y(v: float) -> float:
-        return top + h - (h * v / ymax if ymax else 0)
-
+    ymax, ystep = _value_scale(series, percent)
+    f = _Frame(left, top, width - left - right, height - top - bottom, len(times), ymax)
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">',
-             f"<title>{label}</title>"]
-    for k in range(round(ymax / ystep) + 1):
-        v = ystep * k
-        yy = y(v)
-        text = f"{v * 100:.0f}%" if percent else (f"{v:.0f}" if ystep >= 1 else f"{v:g}")
-        parts.append(f'<line x1="{left}" x2="{left + w}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>'
-                     f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{text}</text>')
-    ticks = min(n, 7 if width >= 600 else 4)
-    for k in range(ticks):
-        i = round(k * (n - 1) / (ticks - 1)) if ticks > 1 else 0
-        parts.append(f'<text x="{x(i):.1f}" y="{top + h + 16}" text-anchor="middle" class="tick">'
-                     f"{escape(times[i].astimezone(tz).strftime(time_fmt))}</text>")
-    if mark is not None and n > 1 and times[0] <= mark <= times[-1]:
-        span = (times[-1] - times[0]).total_seconds() or 1
-        mx = left + w * (mark - times[0]).total_seconds() / span
-        parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{top + h}" class="mark"/>'
-                     f'<text x="{mx + 4:.1f}" y="{top + 10}" class="mark-label">{escape(mark_label)}</text>')
+             f"<title>{label}</title>", *_value_grid(f, ystep, percent)]
+    parts += [f'<text x="{f.x(i):.1f}" y="{top + f.h + 16}" text-anchor="middle" class="tick">'
+              f"{escape(times[i].astimezone(tz).strftime(time_fmt))}</text>" for i in _tick_indices(f.n, width)]
+    parts += _line_mark(f, times, mark, mark_label)
     for idx, (name, vals) in enumerate(series):
         color = PALETTE[idx % len(PALETTE)]
-        runs, run = [], []  # None (no data) breaks the line
-        for i, v in enumerate(vals):
-            if v is None:
-                runs, run = runs + [run] if run else runs, []
-            else:
-                run.append(f"{x(i):.1f},{y(v):.1f}")
-        runs += [run] if run else []
-        for pts in runs:
-            parts.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{color}" stroke-width="2" '
-                         f'stroke-linejoin="round"><title>{escape(name)}</title></polyline>')
-        if n <= 48:
-            for i, v in enumerate(vals):
-                if v is None:
-                    continue
-                shown = f"{v * 100:.0f}%" if percent else f"{v:g}"
-                stamp = times[i].astimezone(tz).strftime("%m-%d %H:%M")
-                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{color}">'
-                             f"<title>{escape(name)} {stamp}: {shown}</title></circle>")
-    rows = legend[-1][3] + 1 if legend else 0
-    for idx, name, lx, row in legend:
-        color = PALETTE[idx % len(PALETTE)]
-        ly = height - 18 * (rows - row) + 4
-        parts.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{lx + 14}" y="{ly + 9}" class="legend">{escape(name)}</text>')
+        parts += _polylines(f, name, vals, color)
+        if f.n <= 48:
+            parts += _points(f, name, vals, color, times, tz, percent)
+    parts += _legend(legend, height)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -197,9 +250,7 @@ def column_chart(times: list[datetime], totals: list[float], parts: list[float],
                        f'<rect x="{x:.1f}" y="{y(total):.1f}" width="{bar:.1f}" height="{y(0) - y(total):.1f}" class="col"/>'
                        f'<rect x="{x:.1f}" y="{y(part):.1f}" width="{bar:.1f}" height="{y(0) - y(part):.1f}" '
                        f'class="col-part"/></g>')
-    ticks = min(n, 7 if width >= 600 else 4)
-    for k in range(ticks):
-        i = round(k * (n - 1) / (ticks - 1)) if ticks > 1 else 0
+    for i in _tick_indices(n, width):
         out.append(f'<text x="{left + (i + 0.5) * slot:.1f}" y="{top + h + 16}" text-anchor="middle" class="tick">'
                    f"{escape(times[i].astimezone(tz).strftime(time_fmt))}</text>")
     if mark is not None and times[0] <= mark:
