@@ -98,9 +98,6 @@ def run_source(ctx, source: SourceConfig, *, out: str | Path | None = None, max_
 
 
 def _run_locked(ctx, source, *, out, max_pages, since, force, ingest, notify) -> CrawlOutcome:
-    from scrapy.crawler import CrawlerProcess
-
-
     started = utcnow()
     state = SourceState.load(ctx.data_dir, source.name)
     paused = state.paused_until(started)
@@ -108,33 +105,59 @@ def _run_locked(ctx, source, *, out, max_pages, since, force, ingest, notify) ->
         run = RunRecord(source=source.name, started_at=iso(started), finished_at=iso(utcnow()), status="skipped",
                         block_kind=state.data.get("pause_kind"), block_reason=state.data.get("pause_reason"))
         return CrawlOutcome(run, EXIT_PAUSED, assess(ctx, source, state, started), paused_until=paused)
+    floors = {key: since if since is not None else state.floor(key, source.lookback_hours)
+              for key in (f"{kind}:{value}" for kind, value in source.targets())}
+    pool = _cookie_pool(ctx, source, state)
+    proxies = load_proxies(ctx)
+    sink = _open_sink(ctx, source, out, ingest)
+    crawler = _crawl(ctx, source, proxies, sink, floors=floors, max_pages=max_pages, cookie_pool=pool)
+    finished = utcnow()
+    run = _run_record(source, crawler, started, finished, out)
+    with SourceState.locked(ctx.data_dir, source.name) as state:
+        paused_until = _settle(ctx, state, run, crawler.spider, pool, finished)
+        event = review(ctx, source, state, finished, notify)
+        health = assess(ctx, source, state, finished)
+    code = {"blocked": EXIT_PAUSED, "failed": EXIT_FAILED}.get(run.status, EXIT_OK)
+    return CrawlOutcome(run, code, health, paused_until=paused_until, health_event=event)
 
-    floors = {}
-    for kind, value in source.targets():
-        key = f"{kind}:{value}"
-        floors[key] = since if since is not None else state.floor(key, source.lookback_hours)
-    pools = load_cookie_pools(ctx)
-    cookies = pools.get(source.pool, [])
-    pool = CookiePool(cookies, state.dead_cookies()) if cookies else None
-    if cookies and pool is not None and not pool.cookies:
+
+def _cookie_pool(ctx, source: SourceConfig, state: SourceState) -> CookiePool | None:
+    """The source's cookies less those marked dead; None when it has none (or all are dead)."""
+    cookies = load_cookie_pools(ctx).get(source.pool, [])
+    if not cookies:
+        return None
+    pool = CookiePool(cookies, state.dead_cookies())
+    if not pool.cookies:
         logger.warning("every cookie of pool %s is marked dead; crawling without cookies "
                        "(refresh them and run `yuqing sources check`)", source.pool)
-        pool = None
-    proxies = load_proxies(ctx)
+        return None
+    return pool
+
+
+def _open_sink(ctx, source: SourceConfig, out, ingest: IngestPosts | None):
+    """Where the posts go; an unusable store or output file fails before anything is fetched."""
     try:
-        sink = JsonlSink(Path(out)) if out else IngestSink(ctx, source.name, ingest)
-    except Exception as exc:  # an unusable store or output file: fail before fetching anything
+        return JsonlSink(Path(out)) if out else IngestSink(ctx, source.name, ingest)
+    except Exception as exc:
         raise CrawlError(f"cannot open the {'output file' if out else 'post store'}: {type(exc).__name__}: {exc}") from exc
+
+
+def _crawl(ctx, source: SourceConfig, proxies: list[str], sink, **spider_args):
+    """Run the source's spider to the end in a Scrapy CrawlerProcess; return its crawler."""
+    from scrapy.crawler import CrawlerProcess
 
     process = CrawlerProcess(scrapy_settings(ctx, source, proxies))
     crawler = process.create_crawler(SPIDER_CLASSES[source.spider])
     crawler.yuqing_sink = sink  # objects are not settings (settings get deep-copied)
-    process.crawl(crawler, source=source, floors=floors, max_pages=max_pages, cookie_pool=pool)
+    process.crawl(crawler, source=source, **spider_args)
     process.start()
+    return crawler
 
+
+def _run_record(source: SourceConfig, crawler, started: datetime, finished: datetime, out) -> RunRecord:
+    """The run as recorded: counts from the crawler's stats, and its status."""
     spider = crawler.spider
     stats = crawler.stats.get_stats()
-    finished = utcnow()
     get = lambda key: int(stats.get(f"yuqing/{key}", 0))  # noqa: E731
     run = RunRecord(
         source=source.name, started_at=iso(started), finished_at=iso(finished),
@@ -154,28 +177,30 @@ def _run_locked(ctx, source, *, out, max_pages, since, force, ingest, notify) ->
             run.error_samples.append(f"crawl ended: {reason}")
     elif run.errors:
         run.status = "partial"
+    return run
 
+
+def _settle(ctx, state: SourceState, run: RunRecord, spider, pool: CookiePool | None,
+            finished: datetime) -> datetime | None:
+    """Record the run in the (locked) state: cookie verdicts, then a pause on a block or else the
+    cursors of complete, error-free targets. Returns the end of the pause, if any."""
     paused_until = None
-    with SourceState.locked(ctx.data_dir, source.name) as state:
-        if pool is not None:
-            for key, (kind, why) in pool.verdicts.items():
-                state.cookie_verdict(key, kind, why, finished)
-        if run.status == "blocked":
-            paused_until = state.pause(run.block_kind, run.block_reason, finished,
-                                       ctx.settings.crawl.pause_minutes, ctx.settings.crawl.max_pause_hours)
-        else:
-            if state.data.get("paused_until"):
-                state.resume()
-            for target in spider.completed:
-                if target in spider.failed or target not in spider.newest:
-                    continue
-                when, post_id = spider.newest[target]
-                state.advance(target, when, post_id, finished)
-        state.add_run(run, ctx.settings.crawl.history)
-        event = review(ctx, source, state, finished, notify)
-        health = assess(ctx, source, state, finished)
-    code = {"blocked": EXIT_PAUSED, "failed": EXIT_FAILED}.get(run.status, EXIT_OK)
-    return CrawlOutcome(run, code, health, paused_until=paused_until, health_event=event)
+    if pool is not None:
+        for key, (kind, why) in pool.verdicts.items():
+            state.cookie_verdict(key, kind, why, finished)
+    if run.status == "blocked":
+        paused_until = state.pause(run.block_kind, run.block_reason, finished,
+                                   ctx.settings.crawl.pause_minutes, ctx.settings.crawl.max_pause_hours)
+    else:
+        if state.data.get("paused_until"):
+            state.resume()
+        for target in spider.completed:
+            if target in spider.failed or target not in spider.newest:
+                continue
+            when, post_id = spider.newest[target]
+            state.advance(target, when, post_id, finished)
+    state.add_run(run, ctx.settings.crawl.history)
+    return paused_until
 
 
 def describe_cursor(state: SourceState) -> str:
