@@ -8,13 +8,16 @@ Schema
     ``posts_fts``    FTS5 over the segmented text (:func:`yuqing.pipeline.core.textindex.index_text`); its
                      rowid is the post's rowid.
 
-Query semantics are those documented in :mod:`yuqing.pipeline.store.base`.
+Query semantics are those documented in :mod:`yuqing.pipeline.store.base`. A file another
+process holds locked (past ``busy_timeout`` seconds) or a damaged file gives a :class:`StoreError`
+naming the file and what to do, not a bare ``sqlite3`` error.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -78,19 +81,37 @@ def _fts_query(tokens: list[str]) -> str:
 class SqliteStore(PostStore):
     name = "sqlite"
 
-    def __init__(self, path: str | Path, tz: str | ZoneInfo = "Asia/Shanghai"):
+    def __init__(self, path: str | Path, tz: str | ZoneInfo = "Asia/Shanghai", *, busy_timeout: float = 30.0):
+        """``busy_timeout``: seconds to wait for another process's write lock before giving up."""
         self.path = Path(path)
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+        self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        with self._errors("opening"):
+            # the timeout is SQLite's busy timeout, in force from the first statement on
+            self.db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None,
+                                      check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=30000")
             self.db.executescript(SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn a database-level SQLite error while ``doing`` into a StoreError naming the file."""
+        try:
+            yield
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from exc
+            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # primary result code
+            if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise StoreError(f"SQLite store {self.path} is locked by another process (waited "
+                                 f"{self.busy_timeout:g} s) while {doing}: {exc}; try again when it is done") from exc
+            if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+                raise StoreError(f"SQLite store {self.path} is damaged ({exc}) while {doing}: restore it from a "
+                                 "backup, or move it aside and ingest again") from exc
+            if code:
+                raise StoreError(f"SQLite store {self.path}: {doing} failed: {exc}") from exc
+            raise
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -98,7 +119,11 @@ class SqliteStore(PostStore):
         result = UpsertResult()
         if not posts:
             return result
-        cur = self.db.cursor()
+        with self._errors("writing"):
+            self._upsert(self.db.cursor(), posts, result)
+        return result
+
+    def _upsert(self, cur: sqlite3.Cursor, posts: Sequence[Post], result: UpsertResult) -> None:
         cur.execute("BEGIN IMMEDIATE")
         try:
             for post in posts:
@@ -132,15 +157,20 @@ class SqliteStore(PostStore):
                             (rowid, index_text(post.title, post.content)))
             cur.execute("COMMIT")
         except BaseException:
-            cur.execute("ROLLBACK")
+            if self.db.in_transaction:
+                cur.execute("ROLLBACK")
             raise
-        return result
 
     # -- reading ---------------------------------------------------------------------------
 
+    def _rows(self, doing: str, sql: str, params: Sequence = ()) -> list[tuple]:
+        """All rows of a read, its errors named as those of ``doing``."""
+        with self._errors(doing):
+            return self.db.execute(sql, params).fetchall()
+
     def get(self, post_id: str) -> Post | None:
-        row = self.db.execute("SELECT doc FROM posts WHERE id = ?", (post_id,)).fetchone()
-        return Post.model_validate_json(row[0]) if row else None
+        rows = self._rows("reading a post", "SELECT doc FROM posts WHERE id = ?", (post_id,))
+        return Post.model_validate_json(rows[0][0]) if rows else None
 
     def get_many(self, post_ids: Sequence[str]) -> dict[str, Post]:
         out: dict[str, Post] = {}
@@ -148,7 +178,7 @@ class SqliteStore(PostStore):
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            for (doc,) in self.db.execute(f"SELECT doc FROM posts WHERE id IN ({marks})", chunk):
+            for (doc,) in self._rows("reading posts", f"SELECT doc FROM posts WHERE id IN ({marks})", chunk):
                 post = Post.model_validate_json(doc)
                 out[post.id] = post
         return out
@@ -187,21 +217,22 @@ class SqliteStore(PostStore):
     def search(self, flt: PostFilter, *, limit: int = 20, offset: int = 0,
                sort: Literal["time", "relevance"] = "time") -> SearchPage:
         where, params = self._where(flt)
-        total = self.db.execute(f"SELECT COUNT(*) FROM posts p{where}", params).fetchone()[0]
+        total = self._rows("counting", f"SELECT COUNT(*) FROM posts p{where}", params)[0][0]
         if sort == "relevance" and flt.text and query_tokens(flt.text):
             sql = (f"SELECT p.doc FROM posts p JOIN posts_fts f ON f.rowid = p.rowid{where}"
                    f"{' AND' if where else ' WHERE'} posts_fts MATCH ? ORDER BY bm25(posts_fts), p.id"
                    " LIMIT ? OFFSET ?")
-            rows = self.db.execute(sql, [*params, _fts_query(query_tokens(flt.text)), limit, offset])
+            rows = self._rows("searching", sql, [*params, _fts_query(query_tokens(flt.text)), limit, offset])
         else:
-            rows = self.db.execute(
+            rows = self._rows(
+                "searching",
                 f"SELECT p.doc FROM posts p{where} ORDER BY p.published DESC, p.id DESC LIMIT ? OFFSET ?",
                 [*params, limit, offset])
         return SearchPage(total=total, posts=[Post.model_validate_json(r[0]) for r in rows])
 
     def count(self, flt: PostFilter = PostFilter()) -> int:
         where, params = self._where(flt)
-        return self.db.execute(f"SELECT COUNT(*) FROM posts p{where}", params).fetchone()[0]
+        return self._rows("counting", f"SELECT COUNT(*) FROM posts p{where}", params)[0][0]
 
     def aggregate(self, flt: PostFilter = PostFilter(), *, by: Sequence[Dimension] = (),
                   interval: str | None = None) -> list[AggRow]:
@@ -232,7 +263,7 @@ class SqliteStore(PostStore):
                f" FROM posts p{''.join(joins)}{where}"
                + (f" GROUP BY {', '.join(group)} ORDER BY {', '.join(group)}" if group else ""))
         rows: list[AggRow] = []
-        for rec in self.db.execute(sql, [*join_params, *params]):
+        for rec in self._rows("aggregating", sql, [*join_params, *params]):
             pos = 0
             bucket = None
             if interval:
@@ -254,9 +285,10 @@ class SqliteStore(PostStore):
             if last is not None:
                 page_where = (where + " AND " if where else " WHERE ") + "(p.published, p.id) > (?, ?)"
                 page_params += list(last)
-            rows = self.db.execute(
+            rows = self._rows(
+                "reading posts",
                 f"SELECT p.published, p.id, p.doc FROM posts p{page_where} ORDER BY p.published, p.id LIMIT ?",
-                [*page_params, batch_size]).fetchall()
+                [*page_params, batch_size])
             if not rows:
                 return
             for _, _, doc in rows:
@@ -264,7 +296,7 @@ class SqliteStore(PostStore):
             last = (rows[-1][0], rows[-1][1])
 
     def health(self) -> dict:
-        n = self.db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+        n = self._rows("counting", "SELECT COUNT(*) FROM posts")[0][0]
         return {"backend": self.name, "status": "ok", "path": str(self.path), "posts": n}
 
     def refresh(self) -> None:
@@ -273,8 +305,9 @@ class SqliteStore(PostStore):
         Without them SQLite may scan every label row for a grouped count; ingest calls this at
         the end of a run.
         """
-        self.db.execute("PRAGMA analysis_limit=1000")
-        self.db.execute("ANALYZE")
+        with self._errors("refreshing statistics"):
+            self.db.execute("PRAGMA analysis_limit=1000")
+            self.db.execute("ANALYZE")
 
     def close(self) -> None:
         try:
