@@ -58,6 +58,17 @@ class Block:
 def detect_block(status: int, url: str, body: bytes = b"", location: str | None = None,
                  content_type: str = "") -> Block | None:
     """Classify a response (see the module docstring); ``None`` when it is an ordinary page."""
+    block = _status_block(status, url, location)
+    if block is not None or status != 200 or not body:
+        return block
+    head = body[:20000]
+    if b"json" in content_type.encode().lower() or head.lstrip()[:1] in (b"{", b"["):
+        return _json_block(head if len(body) <= 20000 else body, url)
+    return _page_block(head, len(body), url)
+
+
+def _status_block(status: int, url: str, location: str | None) -> Block | None:
+    """A block told by the status, the redirect target or the URL landed on."""
     if status in BAN_STATUSES:
         return Block("ban", f"{BAN_STATUSES[status]} from {url}")
     if 300 <= status < 400 and location:
@@ -69,11 +80,11 @@ def detect_block(status: int, url: str, body: bytes = b"", location: str | None 
         return Block("captcha", f"landed on a captcha page {url}")
     if _LOGIN_URL.search(url) and status == 200:
         return Block("login", f"landed on a login page {url}")
-    if status != 200 or not body:
-        return None
-    head = body[:20000]
-    if b"json" in content_type.encode().lower() or head.lstrip()[:1] in (b"{", b"["):
-        return _json_block(head if len(body) <= 20000 else body, url)
+    return None
+
+
+def _page_block(head: bytes, size: int, url: str) -> Block | None:
+    """A block told by an HTML page's text (``head``: its first 20 kB; ``size``: its length)."""
     text = head.decode("utf-8", errors="ignore")
     if not text.strip():
         return None
@@ -84,7 +95,7 @@ def detect_block(status: int, url: str, body: bytes = b"", location: str | None 
     for marker, kind, reason in _BODY_MARKERS:
         if marker in text:
             # a big real page may quote these words; block pages are small and have no content
-            if kind == "ban" and len(body) > 30000:
+            if kind == "ban" and size > 30000:
                 continue
             return Block(kind, f"{reason} at {url}")
     return None

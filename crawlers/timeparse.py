@@ -66,58 +66,110 @@ def parse_site_time(text: str | int | float, now: datetime, tz: ZoneInfo = SHANG
     raw = str(text)
     s = raw.replace("\xa0", " ").replace("发表于", "").replace("发布于", "").strip()
     s = re.sub(r"\s+", " ", s)
-    local_now = now.astimezone(tz)
     if not s:
         raise TimeFormatError("empty time")
+    local_now = now.astimezone(tz)
+    for parse in _FORMATS:
+        value = parse(s, raw, local_now, tz)
+        if value is not None:
+            return value
+    raise TimeFormatError(f"unrecognised time {raw!r}")
+
+
+# Each format below: (cleaned text, raw text, now in tz, tz) → the time, or None when it does not
+# fit. They are tried in the order of _FORMATS.
+
+
+def _relative(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """``刚刚``, ``半小时前``, ``5分钟前``, ``3 天前`` …"""
     if s in ("刚刚", "刚才", "just now"):
         return local_now
     if s == "半小时前":
         return local_now - timedelta(minutes=30)
     m = _REL_RE.match(s)
-    if m:
-        return local_now - timedelta(**{_REL_UNITS[m.group(2)]: int(m.group(1))})
+    return local_now - timedelta(**{_REL_UNITS[m.group(2)]: int(m.group(1))}) if m else None
+
+
+def _day_word(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """``今天 08:31``, ``昨天 21:10``, ``前天 09:00``."""
     m = _DAY_RE.match(s)
-    if m:
-        day = local_now.date() - timedelta(days=_DAY_WORDS[m.group(1)])
-        return datetime(day.year, day.month, day.day, int(m.group(2)), int(m.group(3)),
-                        int(m.group(4) or 0), tzinfo=tz)
+    if not m:
+        return None
+    day = local_now.date() - timedelta(days=_DAY_WORDS[m.group(1)])
+    return datetime(day.year, day.month, day.day, int(m.group(2)), int(m.group(3)), int(m.group(4) or 0), tzinfo=tz)
+
+
+def _epoch(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Unix time in seconds (10 digits) or milliseconds (13)."""
     if s.isdigit() and len(s) in (10, 13):
-        seconds = int(s) / (1000 if len(s) == 13 else 1)
-        return datetime.fromtimestamp(seconds, tz)
+        return datetime.fromtimestamp(int(s) / (1000 if len(s) == 13 else 1), tz)
+    return None
+
+
+def _weibo_api(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """``Sat Nov 22 10:15:00 +0800 2026``."""
     try:
         return datetime.strptime(s, _WEIBO_API).astimezone(tz)
     except ValueError:
-        pass
+        return None
+
+
+def _full_date(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """``2025-11-20``, ``2022-5-19 00:35:31``, ``2025/11/20 08:31``, ``2025年11月20日 08:31``."""
     m = _FULL_RE.match(s)
-    if m:
-        y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
-        return _make(raw, tz, y, mo, d, hh, mm, ss)
+    if not m:
+        return None
+    y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+    return _make(raw, tz, y, mo, d, hh, mm, ss)
+
+
+def _month_day(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """``11-20 08:31``, ``11月20日``: the most recent such date not after now."""
     m = _MONTH_DAY_RE.match(s)
-    if m:
-        mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
-        value = _make(raw, tz, local_now.year, mo, d, hh, mm, ss)
-        if value > local_now + timedelta(days=1):  # 12-31 seen on 01-02: last year
-            value = _make(raw, tz, local_now.year - 1, mo, d, hh, mm, ss)
-        return value
+    if not m:
+        return None
+    mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+    value = _make(raw, tz, local_now.year, mo, d, hh, mm, ss)
+    if value > local_now + timedelta(days=1):  # 12-31 seen on 01-02: last year
+        value = _make(raw, tz, local_now.year - 1, mo, d, hh, mm, ss)
+    return value
+
+
+def _clock(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """A bare ``08:31``: today, or yesterday if that is (a few minutes) ahead of now."""
     m = _CLOCK_RE.match(s)
-    if m:
-        hh, mm, ss = (int(g) if g else 0 for g in m.groups())
-        value = _make(raw, tz, local_now.year, local_now.month, local_now.day, hh, mm, ss)
-        return value - timedelta(days=1) if value > local_now + timedelta(minutes=5) else value
+    if not m:
+        return None
+    hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+    value = _make(raw, tz, local_now.year, local_now.month, local_now.day, hh, mm, ss)
+    return value - timedelta(days=1) if value > local_now + timedelta(minutes=5) else value
+
+
+def _year_month(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """``2026-11``: the first of the month."""
     m = _YEAR_MONTH_RE.match(s)
-    if m:
-        return _make(raw, tz, int(m.group(1)), int(m.group(2)), 1, 0, 0, 0)
+    return _make(raw, tz, int(m.group(1)), int(m.group(2)), 1, 0, 0, 0) if m else None
+
+
+def _iso(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """ISO 8601, with or without an offset."""
     try:
         value = datetime.fromisoformat(s.replace("Z", "+00:00"))
-        return value if value.tzinfo else value.replace(tzinfo=tz)
     except ValueError:
-        pass
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _rfc2822(s: str, raw: str, local_now: datetime, tz: ZoneInfo) -> datetime | None:
+    """``Tue, 15 Nov 1994 08:12:31 GMT`` (mail and HTTP dates)."""
     try:
         value = parsedate_to_datetime(s)
-        return value if value.tzinfo else value.replace(tzinfo=tz)
     except (TypeError, ValueError, IndexError):
-        pass
-    raise TimeFormatError(f"unrecognised time {raw!r}")
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+_FORMATS = (_relative, _day_word, _epoch, _weibo_api, _full_date, _month_day, _clock, _year_month, _iso, _rfc2822)
 
 
 def _make(raw: str, tz: ZoneInfo, y: int, mo: int, d: int, hh: int, mm: int, ss: int) -> datetime:

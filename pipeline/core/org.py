@@ -352,50 +352,81 @@ class OrgTree:
     def from_file_model(cls, model: OrgFile, source: str | Path = ORG_FILE) -> OrgTree:
         """Structural validation of a parsed file; raises :class:`ConfigError`."""
         src = str(source)
-        units: dict[str, Unit] = {}
-        index: dict[str, int] = {}
-        for i, unit in enumerate(model.units):
-            if unit.id in units:
-                raise ConfigError(src, f"units.{i}.id",
-                                  f"duplicate id {unit.id!r} (first at units.{index[unit.id]})")
-            units[unit.id] = unit
-            index[unit.id] = i
+        index = _index_units(model, src)
+        units = {u.id: u for u in model.units}
         districts = [u for u in model.units if u.level == "district"]
         if len(districts) != 1:
             raise ConfigError(src, "units", f"exactly one unit of level district is needed, found {len(districts)}")
-        for unit in model.units:
-            key = f"units.{index[unit.id]}.parent"
-            if unit.level == "district":
-                if unit.parent is not None:
-                    raise ConfigError(src, key, f"the district {unit.id!r} cannot have a parent")
-                continue
-            if unit.parent is None:
-                raise ConfigError(src, key, f"{unit.id!r} ({unit.level}) needs a parent")
-            if unit.parent not in units:
-                raise ConfigError(src, key, f"unknown parent {unit.parent!r} of {unit.id!r}")
-        for unit in model.units:  # cycles (reported before levels: clearer)
-            seen = [unit.id]
-            parent = unit.parent
-            while parent is not None:
-                if parent in seen:
-                    loop = " → ".join([*seen[seen.index(parent):], parent])
-                    raise ConfigError(src, f"units.{index[unit.id]}.parent", f"cycle in parents: {loop}")
-                seen.append(parent)
-                parent = units[parent].parent
-        for unit in model.units:
-            if unit.parent is not None:
-                parent = units[unit.parent]
-                if LEVELS.index(unit.level) <= LEVELS.index(parent.level):
-                    raise ConfigError(src, f"units.{index[unit.id]}.level",
-                                      f"{unit.id!r} is a {unit.level} under {parent.id!r}, a {parent.level}: "
-                                      "a unit must be at a deeper level than its parent")
+        _check_parents(model, units, index, src)
+        _check_cycles(model, units, index, src)  # before levels: clearer
+        _check_levels(model, units, index, src)
         _check_terms(model, index, src)
         return cls(root=districts[0], units=units, admins=model.admins, shared=list(model.shared), source=src)
 
 
+def _index_units(model: OrgFile, src: str) -> dict[str, int]:
+    """Each unit id → its position in ``units``; a duplicate id is an error."""
+    index: dict[str, int] = {}
+    for i, unit in enumerate(model.units):
+        if unit.id in index:
+            raise ConfigError(src, f"units.{i}.id", f"duplicate id {unit.id!r} (first at units.{index[unit.id]})")
+        index[unit.id] = i
+    return index
+
+
+def _check_parents(model: OrgFile, units: dict[str, Unit], index: dict[str, int], src: str) -> None:
+    """The district has no parent; every other unit has a known one."""
+    for unit in model.units:
+        key = f"units.{index[unit.id]}.parent"
+        if unit.level == "district":
+            if unit.parent is not None:
+                raise ConfigError(src, key, f"the district {unit.id!r} cannot have a parent")
+        elif unit.parent is None:
+            raise ConfigError(src, key, f"{unit.id!r} ({unit.level}) needs a parent")
+        elif unit.parent not in units:
+            raise ConfigError(src, key, f"unknown parent {unit.parent!r} of {unit.id!r}")
+
+
+def _check_cycles(model: OrgFile, units: dict[str, Unit], index: dict[str, int], src: str) -> None:
+    """Following parents from any unit never comes back to a unit already passed."""
+    for unit in model.units:
+        seen = [unit.id]
+        parent = unit.parent
+        while parent is not None:
+            if parent in seen:
+                loop = " → ".join([*seen[seen.index(parent):], parent])
+                raise ConfigError(src, f"units.{index[unit.id]}.parent", f"cycle in parents: {loop}")
+            seen.append(parent)
+            parent = units[parent].parent
+
+
+def _check_levels(model: OrgFile, units: dict[str, Unit], index: dict[str, int], src: str) -> None:
+    """Every unit is at a deeper level than its parent."""
+    for unit in model.units:
+        if unit.parent is not None:
+            parent = units[unit.parent]
+            if LEVELS.index(unit.level) <= LEVELS.index(parent.level):
+                raise ConfigError(src, f"units.{index[unit.id]}.level",
+                                  f"{unit.id!r} is a {unit.level} under {parent.id!r}, a {parent.level}: "
+                                  "a unit must be at a deeper level than its parent")
+
+
 def _check_terms(model: OrgFile, index: dict[str, int], src: str) -> None:
     """No term may point at two units unless it is declared under ``shared``."""
+    shared_terms = _shared_terms(model, index, src)
     owners: dict[str, tuple[str, str]] = {}  # normalised term → (unit id, key)
+    for unit in model.units:
+        i = index[unit.id]
+        for kind, values in (("name", [unit.name]), ("aliases", unit.aliases), ("landmarks", unit.landmarks)):
+            for k, term in enumerate(values):
+                key = f"units.{i}.{kind}" + ("" if kind == "name" else f".{k}")
+                norm = normalize_term(term.strip())
+                _check_term(term, norm, key, unit.id, shared_terms, owners, src)
+                owners.setdefault(norm, (unit.id, key))
+
+
+def _shared_terms(model: OrgFile, index: dict[str, int], src: str) -> dict[str, int]:
+    """Each normalised term under ``shared`` → its position there, the entries checked."""
     shared_terms: dict[str, int] = {}
     for j, sh in enumerate(model.shared):
         norm = normalize_term(sh.term.strip())
@@ -407,23 +438,22 @@ def _check_terms(model: OrgFile, index: dict[str, int], src: str) -> None:
                 raise ConfigError(src, f"shared.{j}.units", f"unknown unit {uid!r}")
         if len(set(sh.units)) != len(sh.units):
             raise ConfigError(src, f"shared.{j}.units", "a unit is listed twice")
-    for unit in model.units:
-        i = index[unit.id]
-        for kind, values in (("name", [unit.name]), ("aliases", unit.aliases), ("landmarks", unit.landmarks)):
-            for k, term in enumerate(values):
-                key = f"units.{i}.{kind}" + ("" if kind == "name" else f".{k}")
-                norm = normalize_term(term.strip())
-                if len(norm) < 2:
-                    raise ConfigError(src, key, f"{term!r} is too short to link on (2 characters at least)")
-                if norm in shared_terms:
-                    raise ConfigError(src, key, f"{term!r} is also declared under shared.{shared_terms[norm]}; "
-                                      "list it in one place only")
-                if norm in owners and owners[norm][0] != unit.id:
-                    other, other_key = owners[norm]
-                    raise ConfigError(
-                        src, key, f"{term!r} would link ambiguously: it is also {other_key} of {other!r}. "
-                        "Make it specific to one unit, or declare it under `shared` with both units")
-                owners.setdefault(norm, (unit.id, key))
+    return shared_terms
+
+
+def _check_term(term: str, norm: str, key: str, unit_id: str, shared_terms: dict[str, int],
+                owners: dict[str, tuple[str, str]], src: str) -> None:
+    """A unit's term (at ``key``) is long enough, not also shared, and not another unit's."""
+    if len(norm) < 2:
+        raise ConfigError(src, key, f"{term!r} is too short to link on (2 characters at least)")
+    if norm in shared_terms:
+        raise ConfigError(src, key, f"{term!r} is also declared under shared.{shared_terms[norm]}; "
+                          "list it in one place only")
+    if norm in owners and owners[norm][0] != unit_id:
+        other, other_key = owners[norm]
+        raise ConfigError(
+            src, key, f"{term!r} would link ambiguously: it is also {other_key} of {other!r}. "
+            "Make it specific to one unit, or declare it under `shared` with both units")
 
 
 def load_org_file(path: str | Path) -> OrgTree:
