@@ -255,28 +255,10 @@ def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
         if specific:
             candidates = buckets[key]
         elif g["topic"]:
-            index = word_index[key]
-            shared = Counter(i for w in g["tokens"] if len(index.get(w, ())) <= COMMON_WORD_SEEDS
-                             for i in index.get(w, ()))
-            candidates = [buckets[key][i] for i, _ in shared.most_common(20)]
+            candidates = _seeds_sharing_words(g, buckets[key], word_index[key])
         else:
             candidates = []  # neither a specific unit nor a topic: a story of its own
-        target = None
-        for m in candidates:
-            if abs(g["first"] - m["first"]) > EVENT_SPAN:
-                continue
-            if g["topic"] and m["topic"] and g["topic"] != m["topic"]:
-                continue
-            if not specific:
-                needed = SAME_TOPIC_JACCARD
-            elif labels.level(specific) in ("enterprise", "community"):
-                # one workplace, one topic, within days: the same matter, however worded
-                needed = 0.0 if g["topic"] and g["topic"] == m["topic"] else SAME_PLACE_JACCARD
-            else:
-                needed = SAME_AREA_JACCARD
-            if _jaccard(g["tokens"], m["tokens"]) >= needed:
-                target = m
-                break
+        target = next((m for m in candidates if _same_event(g, m, specific, labels)), None)
         if target is None:
             if not specific and g["topic"]:
                 for w in g["tokens"]:
@@ -288,8 +270,33 @@ def _merge_related(groups: list[dict], labels: Labels) -> list[dict]:
     return merged
 
 
+def _seeds_sharing_words(g: dict, seeds: list[dict], index: dict[str, list[int]]) -> list[dict]:
+    """The 20 seeds sharing most of ``g``'s less common words (those in few seeds)."""
+    shared = Counter(i for w in g["tokens"] if len(index.get(w, ())) <= COMMON_WORD_SEEDS
+                     for i in index.get(w, ()))
+    return [seeds[i] for i, _ in shared.most_common(20)]
+
+
+def _same_event(g: dict, m: dict, specific: str | None, labels: Labels) -> bool:
+    """Whether cluster ``g`` belongs to the event seeded by ``m``: close in time, topics not in
+    conflict, and words shared as much as the place (``specific`` unit, or none) demands."""
+    if abs(g["first"] - m["first"]) > EVENT_SPAN:
+        return False
+    if g["topic"] and m["topic"] and g["topic"] != m["topic"]:
+        return False
+    if not specific:
+        needed = SAME_TOPIC_JACCARD
+    elif labels.level(specific) in ("enterprise", "community"):
+        # one workplace, one topic, within days: the same matter, however worded
+        needed = 0.0 if g["topic"] and g["topic"] == m["topic"] else SAME_PLACE_JACCARD
+    else:
+        needed = SAME_AREA_JACCARD
+    return _jaccard(g["tokens"], m["tokens"]) >= needed
+
+
 def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, top: int,
             tz) -> list[dict[str, Any]]:
+    """The ``top`` events (related near-duplicate clusters) of the period, heaviest first."""
     clusters: dict[str, list] = defaultdict(list)
     for post in store.iter_range(flt):
         clusters[post.cluster].append(post)
@@ -298,65 +305,74 @@ def _events(store: PostStore, flt: PostFilter, labels: Labels, period: Period, t
     # once posts are classified, a story nobody tagged with a topic is not a 重点舆情 (cats, shopping)
     if any(p.topics for posts in clusters.values() for p in posts):
         clusters = {cid: posts for cid, posts in clusters.items() if any(p.topics for p in posts)}
-    # one group a near-duplicate cluster, with its main topic, most specific unit, words and time
-    groups = []
-    for cid, posts in clusters.items():
-        root = next((p for p in posts if p.id == cid), None) or posts[0]
-        topics = Counter(t for p in posts for t in p.topics)
-        units = Counter(u for p in posts for u in p.org_units)
-        groups.append({"posts": list(posts), "topic": topics.most_common(1)[0][0] if topics else None,
-                       "unit": _main_unit(units, labels), "tokens": _tokens(root.text),
-                       "first": min(p.published_at for p in posts)})
-    merged = _merge_related(groups, labels)
-    def score(g):
-        n = len(g["posts"])
-        negative = sum(1 for p in g["posts"] if p.sentiment and p.sentiment.label == "negative")
-        eng = sum(p.metrics.engagement() for p in g["posts"])
-        return n + 2 * negative + math.log1p(eng), n
-
-    merged.sort(key=lambda g: (-score(g)[0], g["posts"][0].id))
+    merged = _merge_related([_cluster_group(cid, posts, labels) for cid, posts in clusters.items()], labels)
     # ranked by weight: posts, negative posts, engagement (a much-shared lone post can outrank chatter)
-    chosen = merged[:top]
-    events = []
-    for g in chosen:
-        posts = sorted(g["posts"], key=lambda p: (p.published_at, p.id))
-        by_weight = sorted(posts, key=lambda p: (-(p.metrics.engagement()), p.dup_of is not None, p.published_at))
-        lead = next((p for p in by_weight if p.dup_of is None), by_weight[0])
-        title = _headline_of(lead)
-        n_clusters = len({p.cluster for p in posts})
-        if n_clusters >= 3 and g["unit"] and g["topic"] and labels.level(g["unit"]) in ("enterprise", "community"):
-            # many different posts about one workplace: name the matter, not one post
-            title = f"{labels.unit(g['unit'])}{labels.topic(g['topic'])}问题"
-        negative = sum(1 for p in posts if p.sentiment and p.sentiment.label == "negative")
-        topics = Counter(t for p in posts for t in p.topics)
-        units = Counter(u for p in posts for u in p.org_units)
-        reps, seen = [], set()
-        for p in by_weight:
-            if p.cluster in seen and len(reps) < len({x.cluster for x in posts}):
-                continue
-            seen.add(p.cluster)
-            reps.append({"time": p.published_at.astimezone(tz).strftime("%m-%d %H:%M"),
-                         "platform": PLATFORM_NAMES.get(p.platform, p.platform), "url": p.url,
-                         "text": _snippet(p.text, 90), "engagement": p.metrics.engagement()})
-            if len(reps) == 3:
-                break
-        first, last = posts[0].published_at.astimezone(tz), posts[-1].published_at.astimezone(tz)
-        events.append({
-            "title": title,
-            "summary": _snippet(lead.content if lead.title else lead.content, 150),
-            "posts": len(posts), "clusters": len({p.cluster for p in posts}),
-            "negative": negative, "negative_share": share(negative, len(posts)),
-            "engagement": sum(p.metrics.engagement() for p in posts),
-            "first": first.strftime("%m-%d %H:%M"), "last": last.strftime("%m-%d %H:%M"),
-            "first_iso": first.isoformat(), "last_iso": last.isoformat(),
-            "ongoing": last >= period.end - timedelta(hours=24),
-            "platforms": sorted({PLATFORM_NAMES.get(p.platform, p.platform) for p in posts}),
-            "topics": [labels.topic(t) for t, _ in topics.most_common(3)],
-            "units": [labels.unit(u) for u, _ in units.most_common(4)],
-            "unit_path": sorted({u for p in posts for u in p.org_path}),
-            "representatives": reps,
-        })
-    return events
+    merged.sort(key=lambda g: (-_weight(g["posts"]), g["posts"][0].id))
+    return [_event(g, labels, period, tz) for g in merged[:top]]
+
+
+def _cluster_group(cid: str, posts: list, labels: Labels) -> dict[str, Any]:
+    """A near-duplicate cluster with its main topic, most specific unit, words and first time."""
+    root = next((p for p in posts if p.id == cid), None) or posts[0]
+    topics = Counter(t for p in posts for t in p.topics)
+    units = Counter(u for p in posts for u in p.org_units)
+    return {"posts": list(posts), "topic": topics.most_common(1)[0][0] if topics else None,
+            "unit": _main_unit(units, labels), "tokens": _tokens(root.text),
+            "first": min(p.published_at for p in posts)}
+
+
+def _negatives(posts: list) -> int:
+    return sum(1 for p in posts if p.sentiment and p.sentiment.label == "negative")
+
+
+def _weight(posts: list) -> float:
+    return len(posts) + 2 * _negatives(posts) + math.log1p(sum(p.metrics.engagement() for p in posts))
+
+
+def _event(g: dict, labels: Labels, period: Period, tz) -> dict[str, Any]:
+    """The row of one event: title, summary, numbers, time span and representative posts."""
+    posts = sorted(g["posts"], key=lambda p: (p.published_at, p.id))
+    by_weight = sorted(posts, key=lambda p: (-(p.metrics.engagement()), p.dup_of is not None, p.published_at))
+    lead = next((p for p in by_weight if p.dup_of is None), by_weight[0])
+    title = _headline_of(lead)
+    n_clusters = len({p.cluster for p in posts})
+    if n_clusters >= 3 and g["unit"] and g["topic"] and labels.level(g["unit"]) in ("enterprise", "community"):
+        # many different posts about one workplace: name the matter, not one post
+        title = f"{labels.unit(g['unit'])}{labels.topic(g['topic'])}问题"
+    negative = _negatives(posts)
+    topics = Counter(t for p in posts for t in p.topics)
+    units = Counter(u for p in posts for u in p.org_units)
+    first, last = posts[0].published_at.astimezone(tz), posts[-1].published_at.astimezone(tz)
+    return {
+        "title": title,
+        "summary": _snippet(lead.content if lead.title else lead.content, 150),
+        "posts": len(posts), "clusters": n_clusters,
+        "negative": negative, "negative_share": share(negative, len(posts)),
+        "engagement": sum(p.metrics.engagement() for p in posts),
+        "first": first.strftime("%m-%d %H:%M"), "last": last.strftime("%m-%d %H:%M"),
+        "first_iso": first.isoformat(), "last_iso": last.isoformat(),
+        "ongoing": last >= period.end - timedelta(hours=24),
+        "platforms": sorted({PLATFORM_NAMES.get(p.platform, p.platform) for p in posts}),
+        "topics": [labels.topic(t) for t, _ in topics.most_common(3)],
+        "units": [labels.unit(u) for u, _ in units.most_common(4)],
+        "unit_path": sorted({u for p in posts for u in p.org_path}),
+        "representatives": _representatives(by_weight, n_clusters, tz),
+    }
+
+
+def _representatives(by_weight: list, n_clusters: int, tz) -> list[dict[str, Any]]:
+    """Up to three posts to quote, heaviest first, from different clusters while there are any."""
+    reps, seen = [], set()
+    for p in by_weight:
+        if p.cluster in seen and len(reps) < n_clusters:
+            continue
+        seen.add(p.cluster)
+        reps.append({"time": p.published_at.astimezone(tz).strftime("%m-%d %H:%M"),
+                     "platform": PLATFORM_NAMES.get(p.platform, p.platform), "url": p.url,
+                     "text": _snippet(p.text, 90), "engagement": p.metrics.engagement()})
+        if len(reps) == 3:
+            break
+    return reps
 
 
 # --- incidents -------------------------------------------------------------------------------
