@@ -177,35 +177,51 @@ def get_model(ctx: Context, *, train_if_missing: bool = True) -> Model:
     A model trained on first use is also kept in :func:`cache_dir` under its data version, so
     another data dir (a test, a demo run) with the same corpus copies it instead of retraining.
     """
-    from filelock import FileLock
-
     directory = model_dir(ctx)
     version = data_version(corpus_files(), load_taxonomy(ctx))
     if (directory / "topics.skops").exists():
-        try:
-            model = load_model(directory)
-        except ModelError as exc:
-            card = _read_card(directory)
-            if card.get("trained_by") != FIRST_USE or not train_if_missing:
-                raise
-            # our own first-use model is damaged (e.g. a disk error): rebuild it the same way
-            log.warning("%s; retraining the first-use model", exc)
-            for head in HEADS:
-                (directory / f"{head}.skops").unlink(missing_ok=True)
-            return get_model(ctx)
-        if model.card.get("data_version") == version or not train_if_missing:
+        model = _saved_model(directory, version, train_if_missing)
+        if model is not None:
             return model
-        if model.card.get("trained_by") != FIRST_USE:
-            log.warning("classifier model in %s was trained on data version %s, the shipped corpus is now %s: "
-                        "run `yuqing train` to update it", directory, model.card.get("data_version"), version)
-            return model
-        # trained on first use from an older corpus/taxonomy/code: replace it the same way
-        log.warning("classifier model in %s is from data version %s, the shipped corpus is now %s: retraining",
-                    directory, model.card.get("data_version"), version)
-        for head in HEADS:
-            (directory / f"{head}.skops").unlink(missing_ok=True)
     if not train_if_missing:
         raise ModelError(f"{directory}: no saved model (run `yuqing train`)")
+    return _first_use_model(ctx, directory, version)
+
+
+def _drop_model(directory: Path) -> None:
+    for head in HEADS:
+        (directory / f"{head}.skops").unlink(missing_ok=True)
+
+
+def _saved_model(directory: Path, version: str, train_if_missing: bool) -> Model | None:
+    """The model saved in ``directory``; None after removing it when it is our own first-use model
+    and damaged or from an older data version (to be rebuilt the same way). A model trained with
+    ``yuqing train`` is never replaced: damaged it raises, outdated it is kept with a warning."""
+    try:
+        model = load_model(directory)
+    except ModelError as exc:
+        if _read_card(directory).get("trained_by") != FIRST_USE or not train_if_missing:
+            raise
+        log.warning("%s; retraining the first-use model", exc)  # e.g. a disk error
+        _drop_model(directory)
+        return None
+    if model.card.get("data_version") == version or not train_if_missing:
+        return model
+    if model.card.get("trained_by") != FIRST_USE:
+        log.warning("classifier model in %s was trained on data version %s, the shipped corpus is now %s: "
+                    "run `yuqing train` to update it", directory, model.card.get("data_version"), version)
+        return model
+    log.warning("classifier model in %s is from data version %s, the shipped corpus is now %s: retraining",
+                directory, model.card.get("data_version"), version)
+    _drop_model(directory)
+    return None
+
+
+def _first_use_model(ctx: Context, directory: Path, version: str) -> Model:
+    """Copy the model of ``version`` from the cache, or train it from the shipped corpus (and
+    cache it); one process at a time does either, the others then load its result."""
+    from filelock import FileLock
+
     directory.mkdir(parents=True, exist_ok=True)
     try:
         cached = cache_dir() / version
