@@ -111,38 +111,38 @@ class Linker:
             root = self.org.root.id
             return LinkResult([root], [root], 0.0, {}, {root: 0.0}, [], ["未匹配到任何单位，计入区总工会"], default=True)
         evidence: dict[str, list[float]] = {}
-        notes: list[str] = []
-        shared: list[Match] = []
         for m in matches:
-            w = KIND_WEIGHT[m.kind] * (LOCATION_FACTOR if m.source == "location" else 1.0)
             if len(m.units) == 1:
-                evidence.setdefault(m.units[0], []).append(w)
-            else:
-                shared.append(m)
-        for m in shared:
-            w = KIND_WEIGHT[m.kind] * (LOCATION_FACTOR if m.source == "location" else 1.0)
-            branches = {self._branch[u] for u in evidence if u != self.org.root.id}
-            chosen = [u for u in m.units if self._branch[u] in branches]
-            names = "、".join(self.org.display_name(u) for u in m.units)
-            if chosen:
-                for u in chosen:
-                    evidence.setdefault(u, []).append(w)
-                notes.append(f"“{m.term}”为{names}共用，据上下文归入{'、'.join(self.org.display_name(u) for u in chosen)}")
-            else:
-                for u in m.units:
-                    evidence.setdefault(u, []).append(w * UNRESOLVED_FACTOR)
-                notes.append(f"“{m.term}”为{names}共用，无法进一步确定，同时关联")
+                evidence.setdefault(m.units[0], []).append(_weight(m))
+        notes = [self._resolve_shared(m, evidence) for m in matches if len(m.units) > 1]
         scores = {u: 1.0 - _prod(1.0 - w for w in ws) for u, ws in evidence.items()}
         units = self.org.most_specific(scores)
-        final: dict[str, float] = {}
-        for u in units:
-            miss = 1.0 - scores[u]
-            for a in self.org.ancestors(u):
-                if a in scores:
-                    miss *= 1.0 - ANCESTOR_SUPPORT * scores[a]
-            final[u] = round(1.0 - miss, 3)
+        final = {u: self._confidence(u, scores) for u in units}
         units.sort(key=lambda u: (-final[u], u))
         return LinkResult(units, self.org.path_of(units), max(final.values()), scores, final, matches, notes)
+
+    def _resolve_shared(self, m: Match, evidence: dict[str, list[float]]) -> str:
+        """Add the evidence of a term several units share: to those of them in a branch the other
+        matches point at, else to all of them at a discount. Returns the note saying which."""
+        w = _weight(m)
+        branches = {self._branch[u] for u in evidence if u != self.org.root.id}
+        chosen = [u for u in m.units if self._branch[u] in branches]
+        names = "、".join(self.org.display_name(u) for u in m.units)
+        if chosen:
+            for u in chosen:
+                evidence.setdefault(u, []).append(w)
+            return f"“{m.term}”为{names}共用，据上下文归入{'、'.join(self.org.display_name(u) for u in chosen)}"
+        for u in m.units:
+            evidence.setdefault(u, []).append(w * UNRESOLVED_FACTOR)
+        return f"“{m.term}”为{names}共用，无法进一步确定，同时关联"
+
+    def _confidence(self, unit: str, scores: dict[str, float]) -> float:
+        """A linked unit's confidence: its own score, supported by the scores of its ancestors."""
+        miss = 1.0 - scores[unit]
+        for a in self.org.ancestors(unit):
+            if a in scores:
+                miss *= 1.0 - ANCESTOR_SUPPORT * scores[a]
+        return round(1.0 - miss, 3)
 
     def explain(self, result: LinkResult) -> list[str]:
         """Chinese lines saying why: each match, each resolution, the result."""
@@ -155,6 +155,11 @@ class Linker:
         for u in result.units:
             lines.append(f"关联 {self.org.display_name(u)}（{u}），置信度 {result.unit_confidence.get(u, 0.0):.2f}")
         return lines
+
+
+def _weight(m: Match) -> float:
+    """How much one match says: by its kind, less when it is only in the location field."""
+    return KIND_WEIGHT[m.kind] * (LOCATION_FACTOR if m.source == "location" else 1.0)
 
 
 def _prod(values) -> float:

@@ -288,30 +288,38 @@ class ElasticStore(PostStore):
         return result
 
     def _upsert_chunk(self, posts: Sequence[Post]) -> UpsertResult:
-        result = UpsertResult()
         targets = [month_index(self.prefix, p.published_at, self.tz) for p in posts]
         for index in set(targets):
             self.ensure_index(index)
         existing = self._existing_locations([p.id for p in posts], set(targets))
         moved = {p.id for p, index in zip(posts, targets, strict=True)
                  if any(old != index for old in existing.get(p.id, ()))}
-        # Slices go out concurrently: while Elasticsearch indexes one, the next is serialised and
-        # segmented here, and a single-shard index takes concurrent bulks on several write threads.
-        n = max(1, min(self.settings.bulk_threads, len(posts) // 200 or 1))
-        step = -(-len(posts) // n)
-        slices = [(posts[i:i + step], targets[i:i + step]) for i in range(0, len(posts), step)]
-        if n == 1:
-            outcomes = [self._bulk_slice(self._index_actions(*slices[0]), len(posts))]
-        else:
-            futures = [self._pool().submit(lambda ps, ts: self._bulk_slice(self._index_actions(ps, ts), len(ps)),
-                                           ps, ts) for ps, ts in slices]
-            outcomes = [f.result() for f in futures]
+        outcomes = self._index_concurrently(posts, targets)
         # only once a post is safely in its new month is the copy in the old month removed
         stale = [({"delete": {"_index": old, "_id": info["_id"]}}, None)
                  for items in outcomes for ok, _, info in items
                  if ok and info["_id"] in moved for old in existing[info["_id"]] if old != info["_index"]]
         if stale:
             outcomes.append(self._bulk_slice(stale, len(stale)))
+        return self._tally(outcomes, moved)
+
+    def _index_concurrently(self, posts: Sequence[Post], targets: list[str]) -> list[list[tuple[bool, str, dict]]]:
+        """Index ``posts`` into their ``targets`` in a few slices sent concurrently: while
+        Elasticsearch indexes one, the next is serialised and segmented here, and a single-shard
+        index takes concurrent bulks on several write threads. One outcome list a slice."""
+        n = max(1, min(self.settings.bulk_threads, len(posts) // 200 or 1))
+        step = -(-len(posts) // n)
+        slices = [(posts[i:i + step], targets[i:i + step]) for i in range(0, len(posts), step)]
+        if n == 1:
+            return [self._bulk_slice(self._index_actions(*slices[0]), len(posts))]
+        futures = [self._pool().submit(lambda ps, ts: self._bulk_slice(self._index_actions(ps, ts), len(ps)),
+                                       ps, ts) for ps, ts in slices]
+        return [f.result() for f in futures]
+
+    def _tally(self, outcomes: list[list[tuple[bool, str, dict]]], moved: set[str]) -> UpsertResult:
+        """Count the bulk items: created (a moved post counts as updated), updated, failed; items
+        refused as overloaded after every retry make the store unavailable (to spool the batch)."""
+        result = UpsertResult()
         retry_exhausted = 0
         for items in outcomes:
             for ok, op, info in items:
@@ -320,8 +328,7 @@ class ElasticStore(PostStore):
                     if not ok and info.get("status") != 404:
                         result.failed.append((pid, f"could not remove the copy in {info.get('_index')}: "
                                                    f"{_item_reason(info)}"))
-                    continue
-                if ok:
+                elif ok:
                     self._unrefreshed[pid] = info["_index"]
                     if info.get("result") == "created" and pid not in moved:
                         result.created += 1
