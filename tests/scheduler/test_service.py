@@ -30,7 +30,9 @@ def _service(fast_clock, ctx, start, speed):
 
 def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, fast_clock, json_log):
     markers = configure(ctx, tmp_path, [("good-a", 10), ("crash-b", 10), ("good-c", 15), ("paused-d", 30)])
-    service, clock = _service(fast_clock, ctx, T0, speed=300)
+    # 200×: a 10-minute slot is 3 s of real time, so a crash run slowed by a loaded machine still ends
+    # before the next slot (a skipped run would break crash-b's failure streak checked below)
+    service, clock = _service(fast_clock, ctx, T0, speed=200)
     try:
         run_until(clock, T0 + timedelta(minutes=31))
     finally:
@@ -49,7 +51,7 @@ def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, 
         # skipped: the previous run was still going; not started: submitted as the daemon stopped
         started = [r for r in mine if r.status != "skipped" and not r.message.startswith("not started")]
         assert marker_count(markers, name) == len(started), f"{name}: each recorded run started one child"
-    # runs started in the order they were scheduled; at 300× a 20 s stagger is 67 ms of real time,
+    # runs started in the order they were scheduled; at 200× a 20 s stagger is 100 ms of real time,
     # so runs due within a simulated minute of each other may start in either order (thread start-up)
     by_start = sorted(all_runs, key=lambda r: (r.started_at, r.id))
     jitter = timedelta(minutes=1)
