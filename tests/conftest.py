@@ -9,6 +9,8 @@
   machine's ``initdb``/``postgres`` (as an unprivileged system user when run as root, since
   PostgreSQL refuses root); skips, saying so, where the server programs are not installed.
 * ``pg_url`` — a fresh, empty database on that cluster for one test.
+* ``fast_clock`` — ``fast_clock(start, speed)``: a scheduler clock running ``speed`` times faster from
+  ``start``, which APScheduler reads until the test ends (:mod:`tests.scheduler.fastclock`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import httpx
 import psycopg
 import pytest
 
+from tests.scheduler.fastclock import FastClock, use_for_apscheduler
 from yuqing.pipeline.core.context import Context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,3 +156,15 @@ def pg_server():
 @pytest.fixture
 def pg_url(pg_server: PgServer) -> str:
     return pg_server.create_database()
+
+
+@pytest.fixture
+def fast_clock(monkeypatch: pytest.MonkeyPatch):
+    """Makes fast clocks; the latest one made is the time APScheduler reads."""
+
+    def make(start, speed: float = 60.0) -> FastClock:
+        clock = FastClock(start, speed)
+        use_for_apscheduler(monkeypatch, clock)
+        return clock
+
+    return make

@@ -18,7 +18,12 @@ Design
                      Every run is recorded (:mod:`.models`) with its scheduled time, which is unique
                      per job: a run can never happen twice, even across a restart.
     :mod:`.models`   the ``scheduler_runs`` table on :class:`yuqing.pipeline.core.statedb.Base`.
-    :mod:`.clock`    the time source; :class:`FastClock` lets tests run days of schedule in seconds.
+    :mod:`.executor` the one adapter to APScheduler internals: a custom executor (its documented
+                     extension point) that runs each job knowing the time the run was scheduled for.
+    :mod:`.clock`    the time source (the wall clock). The service takes its clock and its scheduler
+                     factory as arguments, so tests run days of schedule in seconds on a fast clock
+                     of their own (``tests/scheduler/fastclock.py``); production code never patches
+                     APScheduler.
     :mod:`.logs`     structured logs: one JSON object a line, tagged with the job and the source.
     :mod:`.cli`      ``yuqing run`` and ``yuqing jobs``.
 """

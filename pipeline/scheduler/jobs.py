@@ -24,7 +24,6 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 from sqlalchemy import delete, select, update
@@ -37,12 +36,9 @@ from yuqing.pipeline.briefing.labels import load_labels
 from yuqing.pipeline.briefing.mail import MailError
 from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.statedb import engine_for, session_factory
-from yuqing.pipeline.scheduler.clock import Clock
+from yuqing.pipeline.scheduler.clock import Clock, WallClock
 from yuqing.pipeline.scheduler.logs import job_context
 from yuqing.pipeline.scheduler.models import JobRun
-
-if TYPE_CHECKING:
-    from yuqing.pipeline.core.context import Context
 
 log = logging.getLogger("yuqing.scheduler")
 
@@ -58,7 +54,7 @@ class Runtime:
     """What running jobs share inside one daemon process."""
 
     ctx: Context
-    clock: Clock = field(default_factory=Clock)
+    clock: Clock = field(default_factory=WallClock)
     instance: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
     stopping: threading.Event = field(default_factory=threading.Event)
     children: dict[int, subprocess.Popen] = field(default_factory=dict)
@@ -92,7 +88,8 @@ def runtime() -> Runtime:
 
 @contextmanager
 def scheduled_for(at: datetime | None):
-    """Tell :func:`recorded` (in this thread) which scheduled time the run is for."""
+    """Tell :func:`recorded` (in this thread) which scheduled time the run is for; the scheduler's
+    executor (:mod:`.executor`) calls every job inside it."""
     _scheduled.at = at
     try:
         yield

@@ -12,7 +12,6 @@ from tests.scheduler.conftest import configure, runs, wait_for
 from yuqing.pipeline.briefing import list_archive
 from yuqing.pipeline.cli.main import main
 from yuqing.pipeline.core.record import SHANGHAI
-from yuqing.pipeline.scheduler.clock import FastClock
 from yuqing.pipeline.scheduler.service import SchedulerService
 
 RECIPIENTS = ["leader@chaoyang-union.example.org", "office@chaoyang-union.example.org"]
@@ -54,12 +53,13 @@ def test_cli_mails_the_briefing(ctx, smtp_server, tmp_path):
     assert list_archive(ctx)[0]["mailings"][0]["to"] == RECIPIENTS
 
 
-def test_scheduled_weekly_briefing_is_built_archived_and_mailed(ctx, smtp_server, tmp_path):
+def test_scheduled_weekly_briefing_is_built_archived_and_mailed(ctx, smtp_server, tmp_path, fast_clock):
     inbox = _point_at(ctx, smtp_server)
     configure(ctx, tmp_path, [])
     fill(ctx, "2026-W48")
     start = datetime(2026, 11, 30, 7, 59, 50, tzinfo=SHANGHAI)   # Monday, ten seconds before 08:00
-    service = SchedulerService(ctx, FastClock(start, speed=20))
+    clock = fast_clock(start, speed=20)
+    service = SchedulerService(ctx, clock=clock, scheduler_factory=clock.scheduler)
     service.start()
     try:
         wait_for(lambda: any(r.job_id == "briefing:weekly" and r.status != "running" for r in runs(ctx)),
@@ -76,13 +76,14 @@ def test_scheduled_weekly_briefing_is_built_archived_and_mailed(ctx, smtp_server
     assert entry["period"] == "2026-W48" and entry["mailings"][0]["error"] is None
 
 
-def test_unit_briefings_go_to_each_subdistricts_roster(ctx, smtp_server, tmp_path):
+def test_unit_briefings_go_to_each_subdistricts_roster(ctx, smtp_server, tmp_path, fast_clock):
     inbox = _point_at(ctx, smtp_server)
     ctx.settings.briefing.unit_briefings = True
     configure(ctx, tmp_path, [])
     fill(ctx, "2026-W48")
     start = datetime(2026, 11, 30, 7, 59, 55, tzinfo=SHANGHAI)
-    service = SchedulerService(ctx, FastClock(start, speed=10))
+    clock = fast_clock(start, speed=10)
+    service = SchedulerService(ctx, clock=clock, scheduler_factory=clock.scheduler)
     service.start()
     try:
         wait_for(lambda: any(r.job_id == "briefing:weekly" and r.status != "running" for r in runs(ctx)),

@@ -7,29 +7,32 @@ import json
 import os
 from datetime import datetime, timedelta
 
+import apscheduler.executors.base
+import apscheduler.schedulers.base
 import pytest
 from click.testing import CliRunner
 
 from tests.scheduler.conftest import configure, marker_count, run_until, runs, wait_for
 from yuqing.pipeline.cli.main import main
 from yuqing.pipeline.core.record import SHANGHAI
-from yuqing.pipeline.scheduler.clock import FastClock
 from yuqing.pipeline.scheduler.service import AlreadyRunning, SchedulerService, job_overview
 
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI)
 STAGGER = [timedelta(seconds=5 + 20 * i) for i in range(5)]  # first runs: desired_jobs staggers crawls
 
 
-def _service(ctx, start, speed):
-    clock = FastClock(start, speed)
-    service = SchedulerService(ctx, clock)
+def _service(fast_clock, ctx, start, speed):
+    clock = fast_clock(start, speed)
+    service = SchedulerService(ctx, clock=clock, scheduler_factory=clock.scheduler)
     service.start()
     return service, clock
 
 
-def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, json_log):
+def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, fast_clock, json_log):
     markers = configure(ctx, tmp_path, [("good-a", 10), ("crash-b", 10), ("good-c", 15), ("paused-d", 30)])
-    service, clock = _service(ctx, T0, speed=300)
+    # 200×: a 10-minute slot is 3 s of real time, so a crash run slowed by a loaded machine still ends
+    # before the next slot (a skipped run would break crash-b's failure streak checked below)
+    service, clock = _service(fast_clock, ctx, T0, speed=200)
     try:
         run_until(clock, T0 + timedelta(minutes=31))
     finally:
@@ -48,7 +51,7 @@ def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, 
         # skipped: the previous run was still going; not started: submitted as the daemon stopped
         started = [r for r in mine if r.status != "skipped" and not r.message.startswith("not started")]
         assert marker_count(markers, name) == len(started), f"{name}: each recorded run started one child"
-    # runs started in the order they were scheduled; at 300× a 20 s stagger is 67 ms of real time,
+    # runs started in the order they were scheduled; at 200× a 20 s stagger is 100 ms of real time,
     # so runs due within a simulated minute of each other may start in either order (thread start-up)
     by_start = sorted(all_runs, key=lambda r: (r.started_at, r.id))
     jitter = timedelta(minutes=1)
@@ -97,10 +100,10 @@ def test_crawls_fire_in_order_and_a_crash_does_not_stop_the_next(ctx, tmp_path, 
     assert rows["crawl:good-a"]["next_run"] is not None and rows["briefing:weekly"]["next_run"].startswith("2026-11-23T08:00")
 
 
-def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_path):
+def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_path, fast_clock):
     markers = configure(ctx, tmp_path, [("good-a", 10)])
 
-    service, clock = _service(ctx, T0, speed=300)
+    service, clock = _service(fast_clock, ctx, T0, speed=300)
     try:
         run_until(clock, T0 + timedelta(minutes=22))
     finally:
@@ -111,7 +114,7 @@ def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_pat
     assert [r.scheduled_at for r in runs(ctx, "crawl:good-a")] == [first + timedelta(minutes=10 * k) for k in range(3)]
 
     # restart right away: the stored next run time is kept, nothing runs twice or early
-    service, clock = _service(ctx, stopped_at, speed=300)
+    service, clock = _service(fast_clock, ctx, stopped_at, speed=300)
     try:
         run_until(clock, T0 + timedelta(minutes=42))
     finally:
@@ -120,7 +123,7 @@ def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_pat
     assert sched == [first + timedelta(minutes=10 * k) for k in range(5)]
 
     # 30 minutes of downtime: the three missed runs become one, then the schedule goes on
-    service, clock = _service(ctx, T0 + timedelta(minutes=75), speed=300)
+    service, clock = _service(fast_clock, ctx, T0 + timedelta(minutes=75), speed=300)
     try:
         run_until(clock, T0 + timedelta(minutes=84))
     finally:
@@ -134,10 +137,10 @@ def test_restart_resumes_without_double_runs_and_coalesces_downtime(ctx, tmp_pat
     assert {r.status for r in started} == {"ok"}
 
 
-def test_shutdown_interrupts_a_long_crawl_and_lets_a_short_one_finish(ctx, tmp_path, monkeypatch):
+def test_shutdown_interrupts_a_long_crawl_and_lets_a_short_one_finish(ctx, tmp_path, fast_clock, monkeypatch):
     markers = configure(ctx, tmp_path, [("slow-a", 60)])
     monkeypatch.setenv("FAKE_CRAWL_SLEEP", "30")
-    service, clock = _service(ctx, T0, speed=60)
+    service, clock = _service(fast_clock, ctx, T0, speed=60)
     try:
         wait_for(lambda: marker_count(markers, "slow-a") == 1, what="the slow crawl to start")
     finally:
@@ -148,7 +151,7 @@ def test_shutdown_interrupts_a_long_crawl_and_lets_a_short_one_finish(ctx, tmp_p
     wait_for(lambda: not _alive(pid), timeout=10, what="the crawl child to exit")
 
     monkeypatch.setenv("FAKE_CRAWL_SLEEP", "0.7")
-    service, clock = _service(ctx, T0 + timedelta(hours=1, minutes=1), speed=60)
+    service, clock = _service(fast_clock, ctx, T0 + timedelta(hours=1, minutes=1), speed=60)
     try:
         wait_for(lambda: marker_count(markers, "slow-a") == 2, what="the second crawl to start")
     finally:
@@ -157,9 +160,9 @@ def test_shutdown_interrupts_a_long_crawl_and_lets_a_short_one_finish(ctx, tmp_p
     assert last.status == "ok" and last.duration >= 0.7
 
 
-def test_one_instance_per_data_dir(ctx, tmp_path):
+def test_one_instance_per_data_dir(ctx, tmp_path, fast_clock):
     configure(ctx, tmp_path, [("good-a", 10)])
-    service, _clock = _service(ctx, T0, speed=1)
+    service, _clock = _service(fast_clock, ctx, T0, speed=1)
     try:
         other = SchedulerService(ctx)
         with pytest.raises(AlreadyRunning, match="already running"):
@@ -167,16 +170,16 @@ def test_one_instance_per_data_dir(ctx, tmp_path):
     finally:
         service.stop(grace=5)
     # the lock is released on stop: a new instance may start
-    service, _clock = _service(ctx, T0, speed=1)
+    service, _clock = _service(fast_clock, ctx, T0, speed=1)
     service.stop(grace=5)
 
 
-def test_removed_source_loses_its_job(ctx, tmp_path):
+def test_removed_source_loses_its_job(ctx, tmp_path, fast_clock):
     configure(ctx, tmp_path, [("good-a", 10), ("good-b", 10)])
-    service, clock = _service(ctx, T0, speed=1)
+    service, clock = _service(fast_clock, ctx, T0, speed=1)
     service.stop(grace=5)
     configure(ctx, tmp_path, [("good-a", 10)])
-    service, clock = _service(ctx, T0, speed=1)
+    service, clock = _service(fast_clock, ctx, T0, speed=1)
     try:
         ids = {j.id for j in service.scheduler.get_jobs()}
     finally:
@@ -197,16 +200,16 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_a_run_missed_beyond_the_grace_time_is_recorded_as_missed(ctx, tmp_path):
+def test_a_run_missed_beyond_the_grace_time_is_recorded_as_missed(ctx, tmp_path, fast_clock):
     markers = configure(ctx, tmp_path, [("good-a", 10)])
     ctx.settings.scheduler.misfire_grace_seconds = 60
-    service, clock = _service(ctx, T0, speed=300)
+    service, clock = _service(fast_clock, ctx, T0, speed=300)
     try:
         run_until(clock, T0 + timedelta(minutes=12))
     finally:
         service.stop(grace=10)
     first = runs(ctx, "crawl:good-a")[0].scheduled_at
-    service, clock = _service(ctx, T0 + timedelta(minutes=45), speed=300)   # down for half an hour
+    service, clock = _service(fast_clock, ctx, T0 + timedelta(minutes=45), speed=300)   # down for half an hour
     try:
         run_until(clock, T0 + timedelta(minutes=53))
     finally:
@@ -216,3 +219,23 @@ def test_a_run_missed_beyond_the_grace_time_is_recorded_as_missed(ctx, tmp_path)
     assert [(r.scheduled_at - first, r.status) for r in after][:2] == [
         (timedelta(minutes=40), "missed"), (timedelta(minutes=50), "ok")]
     assert marker_count(markers, "good-a") == len([r for r in runs(ctx, "crawl:good-a") if r.status == "ok"])
+
+
+def test_on_the_wall_clock_runs_are_recorded_at_their_scheduled_times(ctx, tmp_path):
+    """The production set-up — wall clock, plain BackgroundScheduler — patches nothing in APScheduler."""
+    configure(ctx, tmp_path, [("good-a", 10)])
+    ctx.settings.scheduler.outbox_seconds = 1
+    before = datetime.now(SHANGHAI)
+    service = SchedulerService(ctx)
+    service.start()
+    try:
+        assert apscheduler.schedulers.base.datetime is datetime and apscheduler.executors.base.datetime is datetime
+        wait_for(lambda: len([r for r in runs(ctx, "alerts:outbox") if r.status != "running"]) >= 2,
+                 timeout=30, what="two outbox runs")
+    finally:
+        service.stop(grace=10)
+    first, second = runs(ctx, "alerts:outbox")[:2]
+    # the first run is due a second after the start; each run is keyed by its slot, not by when it began
+    assert before + timedelta(seconds=1) <= first.scheduled_at <= datetime.now(SHANGHAI)
+    assert second.scheduled_at - first.scheduled_at == timedelta(seconds=1)
+    assert first.started_at >= first.scheduled_at and {first.status, second.status} == {"ok"}
