@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yuqing.pipeline.core.names import SEVERITY_NAMES, STATUS_NAMES
 from yuqing.pipeline.core.statedb import Base
+from yuqing.pipeline.core.timeutil import iso, utc  # noqa: F401 (re-exported)
 
 STATUSES = ("open", "acknowledged", "resolved")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -53,16 +54,6 @@ class UtcDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return utc(value)
-
-
-def utc(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def iso(dt: datetime | None) -> str | None:
-    return utc(dt).isoformat() if dt else None
 
 
 class Incident(Base):

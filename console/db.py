@@ -6,23 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
 
 from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.statedb import ensure_schema, session_factory
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def utc(dt: datetime | None) -> datetime | None:
-    """An aware UTC datetime (naive values read back from SQLite are UTC)."""
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+from yuqing.pipeline.core.timeutil import now_utc, utc  # noqa: F401 (re-exported for the console)
 
 
 @contextmanager
