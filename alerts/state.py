@@ -33,8 +33,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from yuqing.alerts import roster
 from yuqing.alerts.messages import Notice, render_notice
 from yuqing.alerts.models import EvaluationRun, Incident, IncidentEvent, OutboxMessage, utc
+from yuqing.alerts.roster import duty_officers
 from yuqing.alerts.rules import AlertsConfig, load_alerts_config
 from yuqing.pipeline.core.names import SEVERITY_NAMES
 from yuqing.pipeline.core.org import OrgTree, load_org
@@ -275,7 +277,7 @@ class StateStore:
                 self._escalate_to(s, inc, target, now, "severity", f"{_sev(old)}→{_sev(f.severity)}")
                 result.escalated.append(inc.id)
             changed = True
-        if f.kind == "high_risk" and new_posts and not changed:
+        if f.kind in ("high_risk", "report") and new_posts and not changed:
             ev = self._event(s, inc, now, "updated", None, f.title, {"posts": [p["id"] for p in new_posts]})
             result.notifications += self._notify(s, inc, self._frontier(inc), "updated", ev, now)
             changed = True
@@ -380,37 +382,21 @@ class StateStore:
                 continue
             if not unit.roster:
                 continue
-            officers = [o for o in unit.roster if o.on_duty(now, self.ctx.tz)] or list(unit.roster)
+            officers = duty_officers(unit, now, self.ctx.tz)
             notice = Notice(incident=inc, unit=unit, reason=reason, console_url=self.ctx.settings.notify.console_url,
                             tz=self.ctx.tz, at=now,
                             chain=tuple(self.org.display_name(u) for u in self._frontier(inc)), by=by, note=note)
             message = render_notice(notice)
-            channels: dict[tuple[str, str], list[str]] = {}
-            secrets: dict[tuple[str, str], str | None] = {}
-            for officer in officers:
-                for channel, address in officer.contacts().items():
-                    k = (channel, address)
-                    if k in sent_to:
-                        continue
-                    channels.setdefault(k, []).append(officer.name)
-                    if channel == "dingtalk":
-                        secrets[k] = officer.dingtalk_secret
-            for (channel, address), names in channels.items():
-                sent_to.add((channel, address))
-                digest = hashlib.sha1(address.encode()).hexdigest()[:12]
-                s.add(OutboxMessage(
-                    idempotency_key=f"yuqing-inc{inc.id}-ev{cause.id}-{channel}-{digest}", incident_id=inc.id,
-                    channel=channel, address=address, recipient=f"{unit.name}：{'、'.join(names)}",
-                    subject=message.subject, body=message.body,
-                    payload={**message.payload, "recipient_unit": unit.id, "officers": names},
-                    secret_ref=secrets.get((channel, address)), status="pending", attempts=0,
-                    next_attempt_at=now, created_at=now))
-                queued += 1
-            self.queued += len(channels)
+            before = len(sent_to)
+            channels = roster.queue(s, key=f"yuqing-inc{inc.id}-ev{cause.id}", unit=unit, officers=officers,
+                                    subject=message.subject, body=message.body, payload=message.payload, now=now,
+                                    incident_id=inc.id, sent_to=sent_to)
+            queued += len(sent_to) - before
+            self.queued += len(sent_to) - before
             self._event(s, inc, now, "notified", None,
                         f"已通知{unit.name}：{'、'.join(o.name for o in officers)}",
                         {"unit": unit.id, "officers": [o.name for o in officers],
-                         "channels": sorted({c for c, _ in channels}), "cause": cause.id})
+                         "channels": channels, "cause": cause.id})
         return queued
 
     def notify_admins(self, subject: str, body: str, now: datetime) -> int:
