@@ -202,10 +202,13 @@ class Reports:
 
     def list(self, *, units: set[str] | None = None, reporter_units: set[str] | None = None,
              status: str | None = None, urgency: str | None = None, since: datetime | None = None,
-             until: datetime | None = None, limit: int = 200, offset: int = 0) -> list[Report]:
+             until: datetime | None = None, incident_id: int | None = None, limit: int = 200,
+             offset: int = 0) -> list[Report]:
         """Newest first. ``reporter_units``: reports sent by these units; ``units``: reports sent by
-        or concerning these units."""
+        or concerning these units; ``incident_id``: reports merged into it."""
         q = select(Report).options(selectinload(Report.attachments))
+        if incident_id is not None:
+            q = q.where(Report.incident_id == int(incident_id))
         if reporter_units is not None:
             q = q.where(Report.reporter_unit_id.in_(sorted(reporter_units)))
         if units is not None:
