@@ -8,8 +8,10 @@ store writes the same batch. The check
 1. keeps the posts published within ``immediate.max_age_hours`` (``alerts.yaml``) of now — a
    backfill or a replay of old posts waits for the regular cycle, which looks back over them;
 2. runs the existing single-post rules (``high_risk`` in ``alerts.yaml``: 高处讨薪, 自伤, 伤亡,
-   群体性事件 — :func:`yuqing.alerts.detect.risk_rules`) on posts whose text holds one of the
-   rules' keywords, skipping near-duplicates of an earlier post (a repost storm alerts once;
+   群体性事件 — :func:`yuqing.alerts.detect.risk_rules`) on posts one of whose patterns matches
+   (one compiled alternation finds the candidates; the cycle's keyword search exists to query
+   the store, and a post in hand needs none, so a wording the keywords miss — ``困在吊车上`` — is
+   caught here), skipping near-duplicates of an earlier post (a repost storm alerts once;
    reports are never skipped), and applies the findings through the incident state machine
    exactly as the cycle does (:func:`~yuqing.alerts.detect.risk_findings`), so a post the cycle
    sees later is not announced twice;
@@ -61,8 +63,10 @@ class ImmediateCheck:
         self.ctx = ctx
         self.cfg = load_alerts_config(ctx)
         self.enabled = self.cfg.immediate.enabled
-        words = sorted({kw for rule in self.cfg.high_risk for kw in rule.keywords}, key=len, reverse=True)
-        self._keywords = re.compile("|".join(map(re.escape, words))) if words else None
+        # one pass of every rule's patterns finds the candidates (the rules then decide); the
+        # cycle's keyword search is for the store, a post in hand needs no index
+        patterns = [f"(?:{p})" for rule in self.cfg.high_risk for p in rule.patterns]
+        self._candidate = re.compile("|".join(patterns)) if patterns else None
         self._names: dict[str, str] | None = None
 
     def _fresh(self, posts: list[Post], now: datetime) -> list[Post]:
@@ -70,13 +74,13 @@ class ImmediateCheck:
         return [p for p in posts if oldest <= p.published_at <= now + FUTURE_SKEW]
 
     def _risky(self, posts: list[Post]) -> list[tuple[Post, list]]:
-        if self._keywords is None:
+        if self._candidate is None:
             return []
         out = []
         for post in posts:
             if post.dup_of and post.platform != "report":
                 continue
-            if self._keywords.search(post.text) and (rules := risk_rules(post, self.cfg)):
+            if self._candidate.search(post.text) and (rules := risk_rules(post, self.cfg)):
                 out.append((post, rules))
         return out
 
