@@ -267,6 +267,7 @@ class StateStore:
         if new_posts:  # every post ever shown on this incident, so none is announced twice
             inc.reference = {**inc.reference, "seen": (seen + [e.get("id") for e in new_posts])[-1000:]}
         changed = False
+        told: set[str] = set()   # units the severity escalation just told (with the new evidence)
         if SEVERITY_RANK[f.severity] > SEVERITY_RANK[inc.severity]:
             old = inc.severity
             inc.severity = f.severity
@@ -274,12 +275,16 @@ class StateStore:
                         {"from": old, "to": f.severity})
             target = self._climb(inc.unit_id, self.cfg.escalation.start_levels_up[f.severity])
             if self._above(target, inc.escalated_to):
+                before = set(self._frontier(inc))
                 self._escalate_to(s, inc, target, now, "severity", f"{_sev(old)}→{_sev(f.severity)}")
+                told = set(self._frontier(inc)) - before
                 result.escalated.append(inc.id)
             changed = True
-        if f.kind in ("high_risk", "report") and new_posts and not changed:
+        if f.kind in ("high_risk", "report") and new_posts:
+            # a new high-risk post (or urgent report) is always announced to those already told
             ev = self._event(s, inc, now, "updated", None, f.title, {"posts": [p["id"] for p in new_posts]})
-            result.notifications += self._notify(s, inc, self._frontier(inc), "updated", ev, now)
+            result.notifications += self._notify(s, inc, [u for u in self._frontier(inc) if u not in told],
+                                                 "updated", ev, now)
             changed = True
         elif f.volume >= max(before, 1e-9) * self.cfg.escalation.update_factor:
             self._event(s, inc, now, "updated", None, _volume_text(before, f.volume),
