@@ -21,7 +21,8 @@ Flow::
 * **Into ingest.** A report becomes a post (:mod:`yuqing.alerts.report_post`) handed to the
   ``ingest`` function the caller passes down (the apps own ingest; this layer cannot import it),
   so it is classified, de-duplicated against internet posts, counted in trends and, when urgent,
-  alerted at once by :mod:`yuqing.alerts.immediate`.
+  alerted at once by :mod:`yuqing.alerts.immediate`. Should ingest fail, the report is kept
+  (``yuqing report reingest``) and an urgent one still opens its incident.
 * **Notified** (through the outbox, in the transaction of the change): a new report → the first
   receiving level's duty roster (``reports.notify_new``; an urgent one opens an incident at
   ingest, which notifies the unit and its parents); adopted, returned, more asked, merged → the
@@ -47,6 +48,7 @@ from yuqing.alerts.models import Incident, IncidentEvent, utc
 from yuqing.alerts.report_messages import quoted, render_report
 from yuqing.alerts.report_models import Report, ReportAttachment, ReportEvent
 from yuqing.alerts.report_post import to_post
+from yuqing.alerts.rules import load_alerts_config
 from yuqing.alerts.state import Finding, StateStore
 from yuqing.pipeline.core.names import ADOPTION_LEVEL_NAMES, REPORT_CHANNEL_NAMES, REPORT_STATUS_NAMES
 from yuqing.pipeline.core.org import OrgTree, load_org
@@ -316,7 +318,10 @@ class Reports:
             ingest([self.post_of(report)])
         except Exception:  # noqa: BLE001 - the report stands; the post can be ingested again
             log.exception("report %s: its post was not ingested (yuqing report reingest %s)", report.id, report.id)
-            return report
+            if report.urgency == "urgent":  # first moment all the same: the incident needs no store
+                severity = load_alerts_config(self.ctx).immediate.urgent_report_severity
+                self.alert_urgent(self.post_of(report), severity=severity, now=datetime.now(UTC))
+            return self.get(report.id)
         with self.Session.begin() as s:
             row = s.get(Report, report.id)
             row.ingested_at = datetime.now(UTC)

@@ -290,3 +290,13 @@ def test_cli_submit_list_adopt_return(notify_ctx, tmp_path):
 
     actions = [e.action for e in audit.entries(ctx)]
     assert actions.count("report.submit") == 2 and "report.adopt" in actions and "report.return" in actions
+
+
+def test_urgent_report_alerts_even_when_ingest_fails(notify_ctx):
+    def broken(posts):
+        raise RuntimeError("store down and spool full")
+
+    report = Reports(notify_ctx).submit(REPORTER, ReportInput(text="芳草地社区一家工厂失火，工人被困", urgent=True),
+                                        ingest=broken)
+    assert report.ingested_at is None and report.incident_id is not None   # kept, and the incident opened
+    assert any(e.kind == "notified" for e in api.get_incident(notify_ctx, report.incident_id).events)
