@@ -275,9 +275,9 @@ class StateStore:
                         {"from": old, "to": f.severity})
             target = self._climb(inc.unit_id, self.cfg.escalation.start_levels_up[f.severity])
             if self._above(target, inc.escalated_to):
-                before = set(self._frontier(inc))
+                reached = set(self._frontier(inc))
                 self._escalate_to(s, inc, target, now, "severity", f"{_sev(old)}→{_sev(f.severity)}")
-                told = set(self._frontier(inc)) - before
+                told = set(self._frontier(inc)) - reached
                 result.escalated.append(inc.id)
             changed = True
         if f.kind in ("high_risk", "report") and new_posts:

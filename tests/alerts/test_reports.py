@@ -300,3 +300,23 @@ def test_urgent_report_alerts_even_when_ingest_fails(notify_ctx):
                                         ingest=broken)
     assert report.ingested_at is None and report.incident_id is not None   # kept, and the incident opened
     assert any(e.kind == "notified" for e in api.get_incident(notify_ctx, report.incident_id).events)
+
+
+def test_a_severity_raise_still_announces_the_new_post(notify_ctx):
+    """A trend raised to high escalates; a high-risk post raising it to critical without reaching a
+    new unit is still announced to the units already told."""
+    from yuqing.alerts.state import Finding, StateStore
+
+    state, now = StateStore(notify_ctx), datetime.now(UTC)
+    base = {"unit_id": "sq-fangcaodi", "topic": "wage_arrears", "score": 5.0, "title": "欠薪", "topic_name": "欠薪"}
+    inc_id = state.apply([Finding(kind="trend", severity="low", volume=5.0, **base)], now).opened[0]
+    state.apply([Finding(kind="trend", severity="high", volume=9.0, **base)], now + timedelta(minutes=5))
+    inc = state.get(inc_id)
+    assert inc.escalated_to == "chaoyang" and any(e.kind == "escalated" for e in inc.events)
+    post = {"id": "weibo:x1", "url": "", "text": "芳草地工地工人爬上塔吊讨薪"}
+    state.apply([Finding(kind="high_risk", severity="critical", volume=1.0, evidence=[post], **base)],
+                now + timedelta(minutes=10))
+    inc = state.get(inc_id)
+    (updated,) = [e for e in inc.events if e.kind == "updated" and e.data.get("posts") == ["weibo:x1"]]
+    told = {e.data["unit"] for e in inc.events if e.kind == "notified" and e.data.get("cause") == updated.id}
+    assert told == {"sq-fangcaodi", "jd-chaowai", "chaoyang"}
