@@ -92,8 +92,7 @@ def _responses(rep: dict[str, Any]) -> Section:
     return s
 
 
-def _requirements(rep: dict[str, Any]) -> Section:
-    s = Section(6, "工作要求")
+def requirement_items(rep: dict[str, Any]) -> list[str]:
     items = ["各基层工会要发挥信息员作用，对涉及职工切身利益的热点问题、社情民意和职工诉求，做到第一时间发现、第一时间上报。",
              "紧急信息（群体性事件、高处讨薪、伤亡等）须即时报送，报送后保持联系、跟进报告处置进展。"]
     if rep["pending"]:
@@ -101,7 +100,12 @@ def _requirements(rep: dict[str, Any]) -> Section:
     silent = [b["name"] for b in rep["branches"] if not b.get("received")]
     if silent:
         items.append("本月未报送信息的单位：" + "、".join(silent) + "，请加强信息报送工作。")
-    s.add("bullets", items=items)
+    return items
+
+
+def _requirements(rep: dict[str, Any]) -> Section:
+    s = Section(6, "工作要求")
+    s.add("bullets", items=requirement_items(rep))
     return s
 
 
@@ -138,6 +142,9 @@ def build_reporting_bulletin(ctx: Context, month: str | None = None, unit: str |
         "issuer": cfg.issuer, "generated_at": generated.isoformat(),
         "reporting": collect_reporting(ctx, store, period, unit, labels),
     }
+    # what the briefing's mail (yuqing.pipeline.briefing.mail) and the CLI read of every briefing
+    data["overview"] = {"headline": summary_text(data["reporting"], f"{period.label}，")}
+    data["observations"] = {"findings": [], "advice": requirement_items(data["reporting"]), "watch": []}
     out = Path(out_dir) if out_dir else archive.archive_dir(ctx, f"{period.key}-reporting", unit)
     out.mkdir(parents=True, exist_ok=True)
     outline = bulletin_outline(data)
@@ -153,6 +160,6 @@ def build_reporting_bulletin(ctx: Context, month: str | None = None, unit: str |
         "kind": "month", "period": period.key, "label": period.label, "unit": unit, "title": head["title"],
         "scope_name": data["scope_name"], "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(), "generated_at": generated.isoformat(), "posts": rep["received"],
-        "headline": summary_text(rep, period.label), "files": {k: p.name for k, p in paths.items()}, "mailings": [],
+        "headline": data["overview"]["headline"], "files": {k: p.name for k, p in paths.items()}, "mailings": [],
     })
     return BriefingResult(period, unit, out, paths, {}, data, generated)

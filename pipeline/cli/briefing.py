@@ -51,12 +51,10 @@ def _run(click_ctx, builder, period_arg, unit, out_dir, mail, as_json) -> None:
         emit_json({"period": result.period.key, "unit": result.unit, "dir": str(result.out_dir),
                    "files": {k: str(p) for k, p in result.paths.items()},
                    "charts": {k: str(p) for k, p in result.charts.items()}, "mailed_to": mailed,
-                   "overview": result.data.get("overview"), "reporting": result.data.get("reporting")})
+                   "overview": result.data["overview"], "reporting": result.data.get("reporting")})
         return
     console.print(f"[bold]{result.title}[/]（{result.period.label}）")
-    console.print(result.data["overview"]["headline"] if "overview" in result.data else
-                  result.data["reporting"] and f"报送 {result.data['reporting']['received']} 条，采用 "
-                                               f"{result.data['reporting']['adopted']} 条")
+    console.print(result.data["overview"]["headline"])
     for fmt, path in result.paths.items():
         console.print(f"  {fmt:5} {path}")
     if mailed:
