@@ -376,14 +376,25 @@ def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: da
             candidates.setdefault(post.id, post)
     found: dict[str, tuple[Post, list]] = {}
     for post in candidates.values():
-        if post.sentiment is not None and post.sentiment.label == "positive":
-            continue
-        rules = [rule for rule in cfg.high_risk if rule.matches(post.text, cfg.high_risk_excludes)]
+        rules = risk_rules(post, cfg)
         if rules:
             found[post.id] = (post, rules)
+    return risk_findings(list(found.values()), org, topic_names), len(found)
+
+
+def risk_rules(post: Post, cfg: AlertsConfig) -> list:
+    """The high-risk rules ``post`` satisfies (none for a positive post)."""
+    if post.sentiment is not None and post.sentiment.label == "positive":
+        return []
+    return [rule for rule in cfg.high_risk if rule.matches(post.text, cfg.high_risk_excludes)]
+
+
+def risk_findings(found: list[tuple[Post, list]], org: OrgTree, topic_names: dict[str, str]) -> list[Finding]:
+    """One finding per (linked unit, first topic) of the matched posts, at their rules' highest severity
+    (also the ingest-time check's, :mod:`yuqing.alerts.immediate`)."""
     rank = {"low": 0, "medium": 1, "high": 2, "critical": 3}
     grouped: dict[tuple[str, str], list[tuple[Post, list]]] = defaultdict(list)
-    for post, rules in found.values():
+    for post, rules in found:
         units = [u for u in (post.org_units or [org.root.id]) if u in org] or [org.root.id]
         topic = post.topics[0] if post.topics else OTHER_TOPIC
         for u in units:
@@ -403,7 +414,7 @@ def high_risk_findings(store: PostStore, org: OrgTree, cfg: AlertsConfig, at: da
                                 counts={"kind": "high_risk", "posts": len(items), "rules": names,
                                         "rule_ids": sorted(rules)},
                                 evidence=evidence, topic_name=topic_name))
-    return findings, len(found)
+    return findings
 
 
 # --- one evaluation cycle ----------------------------------------------------------------------

@@ -170,7 +170,8 @@ def _prod(values) -> float:
 
 
 class LinkStage:
-    """Ingest stage: sets ``org_units``, ``org_path`` and ``link_confidence`` on every post."""
+    """Ingest stage: sets ``org_units``, ``org_path`` and ``link_confidence`` on every post — except
+    on a grassroots report (platform ``report``), whose unit its reporter chose: that is kept."""
 
     name = "link"
 
@@ -182,7 +183,12 @@ class LinkStage:
         self.linker = Linker(org)
 
     def process(self, posts: list[Post]) -> None:
+        org = self.linker.org
         for post in posts:
+            declared = [u for u in post.org_units if u in org] if post.platform == "report" else []
+            if declared:  # a grassroots report: its reporter chose the unit, and knows best
+                post.org_units, post.org_path, post.link_confidence = declared, org.path_of(declared), 1.0
+                continue
             result = self.linker.link(post.text, post.location)
             post.org_units = result.units
             post.org_path = result.path

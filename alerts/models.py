@@ -34,6 +34,9 @@ EVENT_NAMES = {
     "opened": "立案", "updated": "新进展", "notified": "已通知", "escalated": "升级",
     "acknowledged": "确认", "resolved": "处置完毕", "reopened": "重新打开", "note": "备注",
     "severity": "级别调整", "delivery_failed": "通知失败",
+    # grassroots reports and the union's response (yuqing.alerts.reports, yuqing.alerts.responses)
+    "report_merged": "信息报送并入", "response_drafted": "拟定回应口径", "response_approved": "口径审批通过",
+    "response_returned": "口径退回修改", "response_published": "口径已发布", "response_revised": "口径重新报批",
 }
 
 

@@ -8,6 +8,8 @@ Sections (every key has a documented default, so a missing file means the defaul
                 escalates, what counts as "still growing" after acknowledgement.
 ``delivery``    retries, backoff and timeouts of the outbox.
 ``high_risk``   single-post rules: regular-expression patterns that alert regardless of volume.
+``immediate``   the ingest-time check (:mod:`yuqing.alerts.immediate`): high-risk posts and urgent
+                grassroots reports alert as they are ingested, not at the next evaluation.
 
 Bad values raise :class:`~yuqing.pipeline.core.config.ConfigError` naming ``alerts.yaml``, the key and the reason.
 """
@@ -167,6 +169,13 @@ class HighRiskRule(_M):
         return hit
 
 
+class Immediate(_M):
+    enabled: bool = True
+    max_age_hours: float = Field(default=6, gt=0, le=72)   # older posts (backfills, replays) wait for the cycle
+    urgent_report_severity: Severity = "high"              # how far up an urgent report is heard at once
+    deliver_now: bool = True                               # send what it queued at once (else the outbox job)
+
+
 class AlertsConfig(_M):
     detection: Detection = Field(default_factory=Detection)
     severity: list[SeverityRule] = Field(default_factory=lambda: [
@@ -178,6 +187,7 @@ class AlertsConfig(_M):
     delivery: Delivery = Field(default_factory=Delivery)
     high_risk: list[HighRiskRule] = Field(default_factory=list)
     high_risk_excludes: list[str] = Field(default_factory=list)   # apply to every high-risk rule
+    immediate: Immediate = Field(default_factory=Immediate)
 
     @field_validator("high_risk_excludes")
     @classmethod

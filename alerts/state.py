@@ -33,8 +33,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from yuqing.alerts import roster
 from yuqing.alerts.messages import Notice, render_notice
 from yuqing.alerts.models import EvaluationRun, Incident, IncidentEvent, OutboxMessage, utc
+from yuqing.alerts.roster import duty_officers
 from yuqing.alerts.rules import AlertsConfig, load_alerts_config
 from yuqing.pipeline.core.names import SEVERITY_NAMES
 from yuqing.pipeline.core.org import OrgTree, load_org
@@ -265,6 +267,7 @@ class StateStore:
         if new_posts:  # every post ever shown on this incident, so none is announced twice
             inc.reference = {**inc.reference, "seen": (seen + [e.get("id") for e in new_posts])[-1000:]}
         changed = False
+        told: set[str] = set()   # units the severity escalation just told (with the new evidence)
         if SEVERITY_RANK[f.severity] > SEVERITY_RANK[inc.severity]:
             old = inc.severity
             inc.severity = f.severity
@@ -272,12 +275,16 @@ class StateStore:
                         {"from": old, "to": f.severity})
             target = self._climb(inc.unit_id, self.cfg.escalation.start_levels_up[f.severity])
             if self._above(target, inc.escalated_to):
+                reached = set(self._frontier(inc))
                 self._escalate_to(s, inc, target, now, "severity", f"{_sev(old)}→{_sev(f.severity)}")
+                told = set(self._frontier(inc)) - reached
                 result.escalated.append(inc.id)
             changed = True
-        if f.kind == "high_risk" and new_posts and not changed:
+        if f.kind in ("high_risk", "report") and new_posts:
+            # a new high-risk post (or urgent report) is always announced to those already told
             ev = self._event(s, inc, now, "updated", None, f.title, {"posts": [p["id"] for p in new_posts]})
-            result.notifications += self._notify(s, inc, self._frontier(inc), "updated", ev, now)
+            result.notifications += self._notify(s, inc, [u for u in self._frontier(inc) if u not in told],
+                                                 "updated", ev, now)
             changed = True
         elif f.volume >= max(before, 1e-9) * self.cfg.escalation.update_factor:
             self._event(s, inc, now, "updated", None, _volume_text(before, f.volume),
@@ -380,37 +387,21 @@ class StateStore:
                 continue
             if not unit.roster:
                 continue
-            officers = [o for o in unit.roster if o.on_duty(now, self.ctx.tz)] or list(unit.roster)
+            officers = duty_officers(unit, now, self.ctx.tz)
             notice = Notice(incident=inc, unit=unit, reason=reason, console_url=self.ctx.settings.notify.console_url,
                             tz=self.ctx.tz, at=now,
                             chain=tuple(self.org.display_name(u) for u in self._frontier(inc)), by=by, note=note)
             message = render_notice(notice)
-            channels: dict[tuple[str, str], list[str]] = {}
-            secrets: dict[tuple[str, str], str | None] = {}
-            for officer in officers:
-                for channel, address in officer.contacts().items():
-                    k = (channel, address)
-                    if k in sent_to:
-                        continue
-                    channels.setdefault(k, []).append(officer.name)
-                    if channel == "dingtalk":
-                        secrets[k] = officer.dingtalk_secret
-            for (channel, address), names in channels.items():
-                sent_to.add((channel, address))
-                digest = hashlib.sha1(address.encode()).hexdigest()[:12]
-                s.add(OutboxMessage(
-                    idempotency_key=f"yuqing-inc{inc.id}-ev{cause.id}-{channel}-{digest}", incident_id=inc.id,
-                    channel=channel, address=address, recipient=f"{unit.name}：{'、'.join(names)}",
-                    subject=message.subject, body=message.body,
-                    payload={**message.payload, "recipient_unit": unit.id, "officers": names},
-                    secret_ref=secrets.get((channel, address)), status="pending", attempts=0,
-                    next_attempt_at=now, created_at=now))
-                queued += 1
-            self.queued += len(channels)
+            before = len(sent_to)
+            channels = roster.queue(s, key=f"yuqing-inc{inc.id}-ev{cause.id}", unit=unit, officers=officers,
+                                    subject=message.subject, body=message.body, payload=message.payload, now=now,
+                                    incident_id=inc.id, sent_to=sent_to)
+            queued += len(sent_to) - before
+            self.queued += len(sent_to) - before
             self._event(s, inc, now, "notified", None,
                         f"已通知{unit.name}：{'、'.join(o.name for o in officers)}",
                         {"unit": unit.id, "officers": [o.name for o in officers],
-                         "channels": sorted({c for c, _ in channels}), "cause": cause.id})
+                         "channels": channels, "cause": cause.id})
         return queued
 
     def notify_admins(self, subject: str, body: str, now: datetime) -> int:

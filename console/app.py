@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from yuqing.console import api, audit, web
+from yuqing.console import api, audit, reports, web
 from yuqing.console.access import AccessDenied
 from yuqing.console.deps import LoginRequired, client_ip, current_principal, get_ctx, login_url
 from yuqing.console.incidents import Conflict, NotFound
@@ -53,6 +53,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(web.router)
     app.include_router(api.router)
+    app.include_router(reports.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -3,7 +3,8 @@
 Actions written by the console: ``login`` (ok or refused, with the reason), ``logout``,
 ``incident.view`` (the detail page), ``incident.acknowledge|resolve|reopen``, ``access.denied``
 (an incident, briefing or unit outside the caller's subtree, or a role without the right),
-``csrf.rejected``, ``search``, ``search.export``, ``briefing.download``; by the CLI:
+``csrf.rejected``, ``search``, ``search.export``, ``briefing.download``, ``report.*`` and ``response.*``
+(grassroots reporting, also from ``yuqing report``); by the CLI:
 ``user.add|disable|enable|reset-password``.
 """
 
@@ -25,6 +26,11 @@ ACTION_LABELS = {
     "csrf.rejected": "CSRF 校验失败", "search": "检索", "search.export": "导出检索结果",
     "briefing.download": "下载周报", "user.add": "新建账号", "user.disable": "停用账号", "user.enable": "启用账号",
     "user.reset-password": "重置密码", "notify.failed": "通知管理员失败",
+    # grassroots reporting (console/reports.py, yuqing report …)
+    "report.submit": "信息报送", "report.view": "查看报送", "report.adopt": "采用报送", "report.more": "要求补报",
+    "report.return": "退回报送", "report.merge": "报送并入事件", "report.supplement": "补报",
+    "report.attachment": "下载报送附件", "response.draft": "拟定回应口径", "response.approve": "批准回应口径",
+    "response.return": "退回回应口径", "response.revise": "修改回应口径", "response.publish": "登记口径发布",
 }
 
 

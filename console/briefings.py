@@ -61,7 +61,7 @@ def list_for(ctx: Context, who: Principal) -> list[dict]:
         visible.append({"key": folder.name, "period": meta.get("period", ""), "label": meta.get("label", ""),
                         "unit": unit, "unit_name": scope, "headline": meta.get("headline", ""),
                         "posts": meta.get("posts"), "generated_at": generated, "files": files,
-                        "title": f"{scope}舆情周报" + (f" · {meta['label']}" if meta.get("label") else "")})
+                        "title": meta.get("title") or (f"{scope}舆情周报" + (f" · {meta['label']}" if meta.get("label") else ""))})
     visible.sort(key=lambda e: (str(e["period"]), e["generated_at"].timestamp()), reverse=True)
     return visible
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from yuqing.pipeline.core.statedb import Base
 
-ROLES = ("duty", "analyst", "admin")
+ROLES = ("duty", "analyst", "admin", "correspondent")
 
 
 class ConsoleUser(Base):

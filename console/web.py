@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from yuqing.console import accounts, audit, briefings, charts, incidents, queries
+from yuqing.console import accounts, audit, briefings, charts, incidents, queries, reports
 from yuqing.console.access import AccessDenied, Principal, principal_for
 from yuqing.console.deps import (
     check_form_csrf,
@@ -187,7 +187,8 @@ def _detail_data(request: Request, who: Principal, incident_id: str) -> dict:
                               mark=inc.get("created_at"), mark_label="预警")
     posts = incidents.representative_posts(ctx, inc, lambda fn: store_call(request, fn), now)
     return {"incident": inc, "chart": chart, "posts": posts, "path": incidents.escalation_path(who, inc),
-            "allowed": incidents.ALLOWED.get(inc["status"], ()) if who.can_act() else ()}
+            "allowed": incidents.ALLOWED.get(inc["status"], ()) if who.can_act() else (),
+            **reports.incident_panel(request, who, inc)}
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)

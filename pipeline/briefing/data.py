@@ -25,6 +25,7 @@ from yuqing.alerts.api import list_incidents
 from yuqing.pipeline.briefing.labels import PLATFORM_NAMES, Labels
 from yuqing.pipeline.briefing.masking import mask_personal
 from yuqing.pipeline.briefing.period import Period
+from yuqing.pipeline.briefing.reporting import collect_reporting
 from yuqing.pipeline.core.record import to_aware
 from yuqing.pipeline.core.tokenizer import segment
 from yuqing.pipeline.store import open_store
@@ -433,6 +434,15 @@ def _incidents(ctx: Context, labels: Labels, period: Period, unit: str | None) -
     }
 
 
+def _reporting(ctx: Context, store: PostStore, period: Period, unit: str | None, labels: Labels) -> dict[str, Any]:
+    """Grassroots reporting (:mod:`yuqing.pipeline.briefing.reporting`); a broken state DB is said, not fatal."""
+    try:
+        return {"available": True, **collect_reporting(ctx, store, period, unit, labels)}
+    except Exception as exc:  # noqa: BLE001 - like the incidents: the briefing still goes out
+        log.warning("reporting not read: %s", exc)
+        return {"available": False, "error": str(exc)}
+
+
 # --- observations ----------------------------------------------------------------------------
 
 
@@ -569,6 +579,7 @@ def collect(ctx: Context, period: Period, unit: str | None, labels: Labels) -> d
     data["units"] = _units(q, qp, labels, unit, data["overview"]["posts"])
     data["events"] = _events(store, flt, labels, period, cfg.top_events, ctx.tz)
     data["incidents"] = _incidents(ctx, labels, period, unit)
+    data["reporting"] = _reporting(ctx, store, period, unit, labels)
     data["overview"]["headline"] = _headline(data, scope_name)
     data["observations"] = _observations(data)
     return data

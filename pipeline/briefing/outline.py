@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from yuqing.pipeline.briefing.reporting import response_items, summary_text
+
 CN_NUM = "一二三四五六七八九十"
 UNIT_ROWS = 15  # rows of the unit table; the rest are summed in one line
 
@@ -200,6 +202,11 @@ def _observations(data: dict) -> Section:
 def masthead(data: dict[str, Any], generated) -> dict[str, str]:
     """The masthead texts every format shares: name, issue line, title, dates."""
     period = data["period"]
+    if period["kind"] == "month":  # the monthly 信息报送通报 (yuqing.pipeline.briefing.bulletin)
+        year, month = period["key"].split("-")
+        return {"name": "信息报送通报", "issue": f"{year}年第{int(month)}期",
+                "title": f"{data['scope_name']}{period['label']}信息报送情况通报", "generated": f"{generated:%Y-%m-%d %H:%M}",
+                "generated_label": f"{generated.year}年{generated.month}月{generated.day}日"}
     weekly = period["kind"] == "week"
     name = "舆情周报" if weekly else "舆情日报"
     issue = f"{period['key'][:4]}年第{int(period['key'].split('W')[1])}期" if weekly else period["label"]
@@ -209,5 +216,32 @@ def masthead(data: dict[str, Any], generated) -> dict[str, str]:
 
 
 def build_outline(data: dict[str, Any], charts: dict[str, Any]) -> list[Section]:
-    return [_overview(data, charts), _topics(data, charts), _units(data, charts), _events(data),
-            _incidents(data), _observations(data)]
+    sections = [_overview(data, charts), _topics(data, charts), _units(data, charts), _events(data),
+                _incidents(data), *_reporting(data), _observations(data)]
+    for n, section in enumerate(sections, 1):
+        section.number = n
+    return sections
+
+
+def _reporting(data: dict[str, Any]) -> list[Section]:
+    """信息报送: received per 街乡 and per unit, adopted at each level, time to first review, and the
+    union's responses (回应口径) of the period. Counts only: no report text, no names."""
+    rep = data.get("reporting") or {}
+    if not rep.get("available"):
+        return []
+    weekly = data["period"]["kind"] == "week"
+    s = Section(6, "信息报送")
+    s.add("para", text=summary_text(rep, "本周" if weekly else "当日"))
+    if rep["branches"] and rep["received"]:
+        s.add("table", headers=["单位", "报送", "街乡采用", "区采用", "紧急"], rows=[
+            [b["name"], str(b.get("received", 0)), str(b.get("subdistrict", 0)), str(b.get("district", 0)),
+             str(b.get("urgent", 0))] for b in rep["branches"]],
+            note="按报送单位所属的下一级单位汇总；采用数为截至成文时的情况。")
+        top = [u for u in rep["units"] if u["received"]][:UNIT_ROWS]
+        s.add("para", lead="基层单位：", text="，".join(
+            f"{u['name']}{u['received']}条（采用{u['adopted']}条）" for u in top) + "。")
+    items = response_items(rep)
+    if items:
+        s.sub("工会回应口径")
+        s.add("bullets", items=items)
+    return [s]

@@ -51,7 +51,7 @@ def _run(click_ctx, builder, period_arg, unit, out_dir, mail, as_json) -> None:
         emit_json({"period": result.period.key, "unit": result.unit, "dir": str(result.out_dir),
                    "files": {k: str(p) for k, p in result.paths.items()},
                    "charts": {k: str(p) for k, p in result.charts.items()}, "mailed_to": mailed,
-                   "overview": result.data["overview"]})
+                   "overview": result.data["overview"], "reporting": result.data.get("reporting")})
         return
     console.print(f"[bold]{result.title}[/]（{result.period.label}）")
     console.print(result.data["overview"]["headline"])
@@ -82,6 +82,17 @@ def daily(click_ctx, day, unit, out_dir, mail, as_json) -> None:
     from yuqing.pipeline.briefing.build import build_daily
 
     _run(click_ctx, build_daily, day, unit, out_dir, mail, as_json)
+
+
+@briefing_group.command("reporting")
+@click.option("--month", help="月份，如 2026-11 [默认：上一个完整的月]")
+@_common
+@click.pass_context
+def reporting(click_ctx, month, unit, out_dir, mail, as_json) -> None:
+    """生成月度信息报送通报：各基层单位报送与采用情况，单位与信息员排名（.docx/.html）"""
+    from yuqing.pipeline.briefing.bulletin import build_reporting_bulletin
+
+    _run(click_ctx, build_reporting_bulletin, month, unit, out_dir, mail, as_json)
 
 
 @briefing_group.command("list")

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("yuqing.pipeline.cli.scheduler", "run_cmd", "启动调度服务（采集、预警、投递、周报）"),
     "jobs": ("yuqing.pipeline.cli.scheduler", "jobs_cmd", "调度任务：下次运行、上次结果与历史"),
     "briefing": ("yuqing.pipeline.cli.briefing", "briefing_group", "舆情周报、日报与归档"),
+    "report": ("yuqing.pipeline.cli.report", "report_group", "信息报送：基层报送、上级采用与退回、回应口径"),
     "users": ("yuqing.pipeline.cli.console", "users", "控制台账号：新增、列表、停用、重置密码"),
     "serve": ("yuqing.pipeline.cli.console", "serve", "启动值班控制台（网页）"),
     "kibana": ("yuqing.pipeline.cli.console", "kibana", "导出 Kibana 数据视图、检索与仪表盘"),

@@ -185,6 +185,18 @@ class ConsoleSettings(_Section):
     refresh_seconds: int = Field(default=30, ge=2)  # live refresh of the incident queue
 
 
+class ReportSettings(_Section):
+    """Grassroots reports (信息报送, ``yuqing.alerts.reports``): attachments and the review."""
+
+    attachments_dir: str = "reports/attachments"                # relative to the data dir
+    max_attachment_mb: float = Field(default=10, gt=0, le=200)  # per file
+    max_attachments: int = Field(default=6, ge=0, le=30)        # per report (submission + supplements)
+    # what a file's content (not its name) must be: jpeg png gif webp heic pdf
+    attachment_types: list[Literal["jpeg", "png", "gif", "webp", "heic", "pdf"]] = Field(
+        default_factory=lambda: ["jpeg", "png", "gif", "webp", "heic", "pdf"])
+    notify_new: bool = True        # a new (一般) report is announced to the receiving level's duty roster
+
+
 class CrawlSettings(_Section):
     """Crawling (crawlers/): credentials come from files or env vars named here, never from code."""
 
@@ -217,6 +229,7 @@ class Settings(_Section):
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
 
 
 #: environment variable → dotted settings key. Secrets and endpoints belong here, not in YAML.

@@ -5,7 +5,9 @@ object a line). Fields:
 
 Collected by a crawler
     ``id``            ``"{platform}:{native id}"`` — stable, the upsert key everywhere.
-    ``platform``      one of ``weibo``, ``wechat``, ``forum``, ``tieba``, ``news``.
+    ``platform``      one of ``weibo``, ``wechat``, ``forum``, ``tieba``, ``news`` — or ``report``: a
+                      grassroots report (信息报送, ``report:<n>``) made by :mod:`yuqing.alerts.report_post`;
+                      its ``org_units`` are the unit the reporter chose and linking keeps them.
     ``source``        name of the configured source (``config/sources.yaml``) that produced it.
     ``url``           link to the original.
     ``title``         may be empty (Weibo posts have none).
@@ -54,10 +56,10 @@ from yuqing.pipeline.core.timeutil import SHANGHAI, to_aware  # noqa: F401 (re-e
 PLATFORMS = tuple(PLATFORM_NAMES)
 SENTIMENTS = tuple(SENTIMENT_NAMES)
 
-Platform = Literal["weibo", "wechat", "forum", "tieba", "news"]
+Platform = Literal["weibo", "wechat", "forum", "tieba", "news", "report"]
 SentimentLabel = Literal["negative", "neutral", "positive"]
 
-_ID_RE = re.compile(r"^(weibo|wechat|forum|tieba|news):\S+$")
+_ID_RE = re.compile(r"^(weibo|wechat|forum|tieba|news|report):\S+$")
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(to_aware)]

@@ -1,6 +1,11 @@
 """Ingest: validated post records in, enriched posts stored.
 
     read (JSON Lines, validated) → normalise → de-duplicate → classify → link → store
+                                                                          ↘ ingest-time alerts
+
+Each batch that passed the stages also goes, while the store writes it, to the ingest-time checks
+(:func:`yuqing.pipeline.ingest.stages.default_checks`: high-risk posts and urgent reports alert at
+once, :mod:`yuqing.alerts.immediate`).
 
 Stages come from :func:`yuqing.pipeline.ingest.stages.default_stages`. Posts move in batches of
 ``ingest.batch_size``. Nothing is silently dropped:
@@ -31,7 +36,7 @@ from typing import IO
 from yuqing.pipeline.core.context import Context
 from yuqing.pipeline.core.record import Post, Reject, read_jsonl_path
 from yuqing.pipeline.ingest.spool import Spool
-from yuqing.pipeline.ingest.stages import Stage, default_stages
+from yuqing.pipeline.ingest.stages import Stage, default_checks, default_stages
 from yuqing.pipeline.store import open_store
 from yuqing.pipeline.store.base import PostStore, StoreUnavailable
 
@@ -47,6 +52,7 @@ class IngestReport:
     failed: int = 0          # refused by the store for a reason of the post itself
     spooled: int = 0         # waiting in the spool because the store was unreachable
     replayed: int = 0        # earlier spooled posts delivered during this run
+    alerted: int = 0         # incidents opened or updated at ingest (high-risk posts, urgent reports)
     seconds: float = 0.0
     rejects_file: str | None = None
     errors: list[str] = field(default_factory=list)
@@ -57,10 +63,11 @@ class IngestReport:
 
 class Ingestor:
     def __init__(self, ctx: Context, *, store: PostStore | None = None, stages: list[Stage] | None = None,
-                 on_batch: Callable[[int], None] | None = None):
+                 on_batch: Callable[[int], None] | None = None, checks: list | None = None):
         self.ctx = ctx
         self.store = store if store is not None else open_store(ctx)
         self.stages = stages if stages is not None else default_stages(ctx)
+        self.checks = checks if checks is not None else default_checks(ctx)
         self.batch_size = ctx.settings.ingest.batch_size
         self.spool = Spool(ctx.path("spool"))
         self.on_batch = on_batch
@@ -138,6 +145,8 @@ class Ingestor:
         report.duplicates += sum(1 for p in batch if p.dup_of)
         self._wait()
         self._in_flight = self._writer.submit(self._store, batch, report)
+        for check in self.checks:
+            report.alerted += len(check.check(batch).incidents)
 
     def _wait(self) -> None:
         """Wait for the batch being stored; re-raise what it raised."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from yuqing.alerts.immediate import ImmediateCheck
 from yuqing.alerts.linking import LinkStage
 from yuqing.classifiers.stage import ClassifyStage
 from yuqing.pipeline.core.record import Post
@@ -50,3 +51,10 @@ def link_stages(ctx: Context) -> list[Stage]:
     """Linking to the union hierarchy (issue: alerts)."""
 
     return [LinkStage(ctx)]
+
+
+def default_checks(ctx: Context) -> list[ImmediateCheck]:
+    """What looks at each batch once it passed the stages (while the store writes it): the
+    ingest-time alerts for high-risk posts and urgent reports (issue: grassroots reporting)."""
+
+    return [ImmediateCheck(ctx)]

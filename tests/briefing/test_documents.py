@@ -21,7 +21,7 @@ from yuqing.pipeline.briefing.masking import mask_personal
 from yuqing.pipeline.briefing.period import parse_week
 from yuqing.pipeline.cli.main import main
 
-SECTIONS = ["一、本周概况", "二、话题分布与走势", "三、各", "四、重点舆情", "五、预警处置", "六、研判与建议"]
+SECTIONS = ["一、本周概况", "二、话题分布与走势", "三、各", "四、重点舆情", "五、预警处置", "六、信息报送", "七、研判与建议"]
 RAW_PII = ["13812345678", "13912345678", "110105199003071234"]
 
 
@@ -40,7 +40,7 @@ def test_docx_has_the_official_layout_and_every_section(built):
     doc = Document(str(built.paths["docx"]))
     texts = [p.text for p in doc.paragraphs]
     heads = [t for t in texts if any(t.startswith(s) for s in SECTIONS)]
-    assert len(heads) == 6 and [h[:2] for h in heads] == ["一、", "二、", "三、", "四、", "五、", "六、"]
+    assert len(heads) == 7 and [h[:2] for h in heads] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、"]
     assert texts[0] == "舆情周报" and "2026年第47期" in texts[1]
     assert "朝阳区总工会" in texts[2] and "年" in texts[2]          # issuing body and date
     assert any(t.endswith("网络舆情周报") for t in texts[3:5])
@@ -172,7 +172,7 @@ def test_daily_digest(ctx):
     assert out["period"] == "2026-11-21" and len(data["daily"]["posts"]) == 24
     assert sum(data["daily"]["posts"]) == data["overview"]["posts"] > 0
     doc = Document(out["files"]["docx"])
-    assert doc.paragraphs[0].text == "舆情日报" and any(p.text.startswith("六、") for p in doc.paragraphs)
+    assert doc.paragraphs[0].text == "舆情日报" and any(p.text.startswith("七、") for p in doc.paragraphs)
 
 
 def test_unit_briefing_covers_the_units_subtree(ctx):
