@@ -196,6 +196,10 @@ def hours_from_text(text: str | None) -> str:
         part = part.strip()
         if not part:
             continue
+        whole = re.fullmatch(r"(?P<days>.*?)\s*(?:全天|全天候|24小时)", part)
+        if whole:
+            parts.append(f"{_cn_days(whole['days'].lower())} 00:00-00:00")
+            continue
         m = _CN_PART.match(part)
         if not m:
             raise ValueError(f"无法识别的值班时间 {part!r}：请写成“工作日 08:30-17:30”“周一至周五 9:00-18:00”或“全天”")

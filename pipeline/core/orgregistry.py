@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from yuqing.pipeline.core.config import ConfigError, load_yaml_model
 from yuqing.pipeline.core.divisions import (
@@ -181,6 +181,7 @@ def all_records(conn: Connection) -> dict[str, dict[str, Any]]:
     for row in conn.execute(select(UNITS)).all():
         rec = _row_record(row)
         rec["status"], rec["position"], rec["source"] = row.status, row.position, row.source
+        rec["retired_at"] = row.retired_at
         out[row.id] = rec
     return out
 
@@ -207,6 +208,7 @@ class Writer:
     _inserts: list[dict] = field(default_factory=list)
     _updates: dict[str, dict] = field(default_factory=dict)
     meta_changed: bool = False
+    _positions: dict[str | None, int] | None = None
 
     @property
     def changes(self) -> int:
@@ -217,8 +219,15 @@ class Writer:
                          "batch": self.batch, "before": before, "after": after, "note": note[:2000]})
 
     def next_position(self, parent: str | None, base: int = 0) -> int:
-        siblings = [r["position"] for r in self.records.values() if r.get("parent") == parent]
-        return max([base - 1, *siblings]) + 1
+        """A position after every sibling under ``parent`` (and at least ``base``)."""
+        if self._positions is None:
+            self._positions = {}
+            for r in self.records.values():
+                key = r.get("parent")
+                self._positions[key] = max(self._positions.get(key, -1), r["position"])
+        pos = max(base, self._positions.get(parent, -1) + 1)
+        self._positions[parent] = pos
+        return pos
 
     def add(self, rec: dict[str, Any], *, source: str | None = None, position: int | None = None,
             note: str = "") -> str:
@@ -226,7 +235,8 @@ class Writer:
         rec = validate_record(rec)
         if rec["id"] in self.records:
             raise OrgError(f"单位 ID {rec['id']!r} 已存在（{self.records[rec['id']]['name']}）")
-        pos = self.next_position(rec["parent"]) if position is None else position
+        pos = self.next_position(rec["parent"], IMPORT_POSITION if self.via == "import" else 0) \
+            if position is None else position
         stored = {**rec, "status": "active", "position": pos, "source": source or self.via}
         self.records[rec["id"]] = stored
         self._inserts.append(stored)
@@ -299,12 +309,17 @@ class Writer:
         if self._inserts:
             self.conn.execute(insert(UNITS), [_row_values(r, now, created=True) for r in self._inserts])
         inserted = {r["id"] for r in self._inserts}
-        for uid, vals in self._updates.items():
+        rows = []
+        for uid in self._updates:
             if uid in inserted:
                 continue
-            values = {("parent_id" if k == "parent" else k): v for k, v in vals.items() if k != "id"}
-            values["updated_at"] = now
-            self.conn.execute(update(UNITS).where(UNITS.c.id == uid).values(**values))
+            values = _row_values(self.records[uid], now, created=False)
+            values["retired_at"] = self._updates[uid].get("retired_at", self.records[uid].get("retired_at"))
+            rows.append({"b_id": uid, **{f"v_{k}": v for k, v in values.items() if k != "id"}})
+        if rows:   # one statement, executed for every changed unit
+            cols = [k[2:] for k in rows[0] if k.startswith("v_")]
+            self.conn.execute(update(UNITS).where(UNITS.c.id == bindparam("b_id"))
+                              .values({c: bindparam(f"v_{c}") for c in cols}), rows)
         self.conn.execute(update(REGISTRY).where(REGISTRY.c.id == 1)
                           .values(version=REGISTRY.c.version + 1, updated_at=now))
         version = current_version(self.conn)
@@ -338,6 +353,11 @@ def _row_values(rec: dict, now: datetime, created: bool) -> dict:
     if created:
         out["created_at"] = now
     return out
+
+
+def current_version_of(ctx: Context) -> int:
+    """The registry's version now (0: never written)."""
+    return state(ensure_schema(ctx)).version
 
 
 def current_version(conn: Connection) -> int:
