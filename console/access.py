@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from yuqing.console.accounts import Account
 from yuqing.pipeline.core.names import ROLE_NAMES
 
+MENU_DEPTH = 2
+
 
 class AccessDenied(Exception):
     """The caller may not do this (the handler answers 403 and writes the audit log)."""
@@ -61,16 +63,18 @@ class Principal:
         if not self.can_act():
             raise AccessDenied(f"role {self.role} may not change incidents", target)
 
-    def units_in_scope(self) -> list:
-        """The org units of my subtree, parents before children, for filter menus."""
-        out, stack = [], [self.unit_id]
+    def units_in_scope(self, depth: int = MENU_DEPTH) -> list:
+        """The org units of my subtree down to ``depth`` levels below mine, parents before children,
+        for filter menus (with thousands of enterprise unions a menu of all of them is no use)."""
+        out, stack = [], [(0, self.unit_id)]
         while stack:
-            uid = stack.pop()
+            d, uid = stack.pop()
             unit = self.org.get(uid)
             if unit is None:
                 continue
             out.append(unit)
-            stack.extend(sorted(c.id for c in self.org.children(uid))[::-1])
+            if d < depth:
+                stack.extend((d + 1, c) for c in sorted(c.id for c in self.org.children(uid))[::-1])
         return out
 
     def as_dict(self) -> dict:

@@ -4,7 +4,9 @@ Actions written by the console: ``login`` (ok or refused, with the reason), ``lo
 ``incident.view`` (the detail page), ``incident.acknowledge|resolve|reopen``, ``access.denied``
 (an incident, briefing or unit outside the caller's subtree, or a role without the right),
 ``csrf.rejected``, ``search``, ``search.export``, ``briefing.download``; by the CLI:
-``user.add|disable|enable|reset-password``.
+``user.add|disable|enable|reset-password`` (also from the admin pages); by the admin pages
+(:mod:`yuqing.console.admin`): ``org.unit.add|update|move|retire|restore``, ``org.roster``,
+``org.import.preview``, ``org.import``, ``org.suggest``, ``org.suggestion.accept|reject``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ ACTION_LABELS = {
     "csrf.rejected": "CSRF 校验失败", "search": "检索", "search.export": "导出检索结果",
     "briefing.download": "下载周报", "user.add": "新建账号", "user.disable": "停用账号", "user.enable": "启用账号",
     "user.reset-password": "重置密码", "notify.failed": "通知管理员失败",
+    "org.unit.add": "新增单位", "org.unit.update": "修改单位", "org.unit.move": "调整上级", "org.unit.retire": "撤销单位",
+    "org.unit.restore": "恢复单位", "org.roster": "修改值班表", "org.import.preview": "预览导入名单",
+    "org.import": "导入名单", "org.suggest": "建议别名/地标", "org.suggestion.accept": "采纳建议",
+    "org.suggestion.reject": "驳回建议",
 }
 
 

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from yuqing.console import labels
 from yuqing.console.briefings import human_size
-from yuqing.console.deps import current_principal, get_ctx
+from yuqing.console.deps import current_principal, get_ctx, get_org
 from yuqing.console.incidents import ACTION_LABELS, COUNT_LABELS
 from yuqing.pipeline.core import names
 from yuqing.pipeline.core.textindex import query_tokens
@@ -65,6 +65,6 @@ def render(request: Request, name: str, data: dict, status_code: int = 200):
             "ago": lambda dt: labels.ago(dt, now),
             "topic_name": lambda tid: topic_names.get(tid, tid) if tid else "未分类",
             "topic_names": topic_names,
-            "unit_name": lambda uid: (u.name if (u := request.app.state.org.get(uid)) else uid)}
+            "unit_name": lambda uid: get_org(request).display_name(uid) if uid else ""}
     base.update(data)
     return templates.TemplateResponse(request, name, base, status_code=status_code)
