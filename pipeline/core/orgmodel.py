@@ -172,6 +172,12 @@ _ALWAYS = {"always", "全天", "全天候", "24小时", "24h", "7x24", "24x7", "
 _CN_PART = re.compile(r"^(?P<days>.*?)\s*(?P<start>\d{1,2}[:：.]\d{2})\s*[-~～至到—–]+\s*(?P<end>\d{1,2}[:：.]\d{2})$")
 
 
+def _clock_text(text: str) -> str:
+    """``8:30`` / ``8：30`` / ``8.30`` → ``08:30``."""
+    h, m = re.split(r"[:：.]", text)
+    return f"{int(h):02d}:{m}"
+
+
 def _cn_days(text: str) -> str:
     text = text.strip().replace("星期", "周").replace("礼拜", "周")
     if not text:
@@ -203,7 +209,7 @@ def hours_from_text(text: str | None) -> str:
         m = _CN_PART.match(part)
         if not m:
             raise ValueError(f"无法识别的值班时间 {part!r}：请写成“工作日 08:30-17:30”“周一至周五 9:00-18:00”或“全天”")
-        start, end = (m[k].replace("：", ":").replace(".", ":") for k in ("start", "end"))
+        start, end = (_clock_text(m[k]) for k in ("start", "end"))
         parts.append(f"{_cn_days(m['days'].lower())} {start}-{end}")
     spec = "; ".join(parts)
     try:
