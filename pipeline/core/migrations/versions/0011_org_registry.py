@@ -1,5 +1,7 @@
-"""org registry: units (active and retired), shared terms, the registry's version and what it last
-took from org.yaml and the shipped divisions, the change log, alias/landmark suggestions
+"""org registry: units, shared terms, version, change log, term suggestions
+
+Units active and retired; the registry's version and what it last took from org.yaml and the
+shipped divisions; the change log; alias/landmark suggestions waiting for review.
 
 Revision ID: 0011_org_registry
 Revises: 0001
