@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING
 import ahocorasick
 
 from yuqing.alerts.gazetteer import Gazetteer, Sense, resolve
-from yuqing.alerts.shortforms import DERIVED_KINDS, derived_terms, industry_after
+from yuqing.alerts.shortforms import DERIVED_KINDS, derived_terms, industry_after, same_business
 from yuqing.pipeline.core.org import OrgTree, load_org, normalize_term
 from yuqing.pipeline.core.record import Post
 from yuqing.pipeline.core.tokenizer import engine
@@ -196,7 +196,7 @@ class Linker:
         """A weak term must sit on word boundaries; a trade name must not run into another trade."""
         if entry.kind == "trade":
             word = industry_after(norm, end)
-            if word is not None and not any(word in self._names.get(u, "") for u in entry.units):
+            if word is not None and not any(same_business(word, self._names.get(u, "")) for u in entry.units):
                 return False
         lo, hi = max(0, start - WINDOW), min(len(norm), end + WINDOW)
         tokens = engine().cut(norm[lo:hi])

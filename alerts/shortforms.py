@@ -43,7 +43,11 @@ INDUSTRY_WORDS = tuple(sorted({
     "环境", "能源", "电力", "燃气", "热力", "供暖", "水务", "机械", "设备", "制造", "材料", "建材", "化工", "家具", "机场",
     "航空", "旅游", "体育", "健身", "美容", "美发", "人力资源", "外包", "租赁", "电商", "零售", "批发", "农业", "钢铁",
     "铸造", "包装", "纸业", "塑料", "元件", "项目部", "分拣中心", "转运站", "站点", "车队", "门店", "分店", "总店",
+    "汽修", "网科",
 }, key=len, reverse=True))
+#: short words people write for a line of business, and the registered words they stand for
+ABBREVIATIONS = {"汽修": "汽车维修", "汽配": "汽车配件", "物业": "物业服务", "餐饮": "餐饮管理", "保洁": "保洁服务",
+                 "家政": "家政服务", "保安": "保安服务", "快递": "快递服务", "装修": "装饰工程", "网科": "网络科技"}
 _PARENS = re.compile(r"[（(][^）)]*[）)]")
 _NUMBERED = r"(?:[一二三四五六七八九十]+|\d+)"
 #: endings that tell communities of one compound apart: 芍药居五, 百子湾西, 石佛营东里, 劲松一区
@@ -148,7 +152,16 @@ def _enterprise_terms(unit: Unit) -> list[Derived]:
         trade = trade_name(short)
         if trade and trade != short:
             out.append(Derived(trade, "trade", unit.id))
+            if len(trade) == 4:   # 顺捷同城配送 → 顺捷配送: the first two characters and the business
+                word = industry_after(short, len(trade))
+                if word:
+                    out.append(Derived(trade[:2] + word, "short", unit.id))
     return out
+
+
+def same_business(word: str, registered: str) -> bool:
+    """Whether ``word`` (found after a trade name) names the business in ``registered``."""
+    return word in registered or ABBREVIATIONS.get(word, "\0") in registered
 
 
 def derived_terms(unit: Unit) -> list[Derived]:
