@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import ahocorasick
@@ -57,6 +58,7 @@ import ahocorasick
 from yuqing.alerts.gazetteer import Gazetteer, Sense, resolve
 from yuqing.alerts.shortforms import DERIVED_KINDS, derived_terms, industry_after, same_business
 from yuqing.pipeline.core.org import OrgTree, load_org, normalize_term
+from yuqing.pipeline.core.orgregistry import paused_gc
 from yuqing.pipeline.core.record import Post
 from yuqing.pipeline.core.tokenizer import engine
 
@@ -127,12 +129,13 @@ class Linker:
         self.org = org
         self.gazetteer = gazetteer if gazetteer is not None else resolve(org)
         self.entries: dict[str, Entry] = {}
-        self._build_terms()
-        self.automaton = ahocorasick.Automaton()
-        for norm, entry in self.entries.items():
-            self.automaton.add_word(norm, (norm, entry))
-        if self.entries:
-            self.automaton.make_automaton()
+        with paused_gc():
+            self._build_terms()
+            self.automaton = ahocorasick.Automaton()
+            for norm, entry in self.entries.items():
+                self.automaton.add_word(norm, (norm, entry))
+            if self.entries:
+                self.automaton.make_automaton()
         self._branch = {uid: self._branch_of(uid) for uid in org.units}
         self._names = {uid: normalize_term(" ".join((u.name, *u.aliases))) for uid, u in org.units.items()
                        if u.level == "enterprise"}
@@ -140,7 +143,7 @@ class Linker:
     # -- terms -------------------------------------------------------------------------------
 
     def _put(self, term: str, kind: str, units: tuple[str, ...], **extra) -> None:
-        norm = normalize_term(term.strip())
+        norm = _norm(term)
         if len(norm) < 2:
             return
         cur = self.entries.get(norm)
@@ -319,6 +322,11 @@ class Linker:
         """(term, kind) the linker uses for ``unit_id`` beyond its name, aliases and landmarks."""
         return [(e.term, e.kind) for e in self.entries.values()
                 if unit_id in e.units and e.kind in (*DERIVED_KINDS, "place", "sense")]
+
+
+@lru_cache(maxsize=131072)
+def _norm(term: str) -> str:
+    return normalize_term(term.strip())
 
 
 def _weight(m: Match) -> float:

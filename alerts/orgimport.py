@@ -40,11 +40,15 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 
 from yuqing.alerts.linking import Linker, linker_for
 from yuqing.alerts.shortforms import enterprise_short
@@ -131,12 +135,9 @@ def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     """``(row number as the spreadsheet shows it, cells)`` of every row of the file."""
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        import openpyxl  # noqa: PLC0415 — only imports of spreadsheets need it
-        from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
-
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, KeyError, ValueError, OSError) as exc:
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise ImportFileError(f"{filename}：不是有效的 .xlsx 文件（{exc}）") from None
         try:
             sheet = book.worksheets[0]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from yuqing.pipeline.core.divisions import name_core
 from yuqing.pipeline.core.orgmodel import Unit
@@ -43,8 +44,9 @@ INDUSTRY_WORDS = tuple(sorted({
     "环境", "能源", "电力", "燃气", "热力", "供暖", "水务", "机械", "设备", "制造", "材料", "建材", "化工", "家具", "机场",
     "航空", "旅游", "体育", "健身", "美容", "美发", "人力资源", "外包", "租赁", "电商", "零售", "批发", "农业", "钢铁",
     "铸造", "包装", "纸业", "塑料", "元件", "项目部", "分拣中心", "转运站", "站点", "车队", "门店", "分店", "总店",
-    "汽修", "网科",
+    "网科",
 }, key=len, reverse=True))
+_INDUSTRY_RE = re.compile("|".join(map(re.escape, INDUSTRY_WORDS)))
 #: short words people write for a line of business, and the registered words they stand for
 ABBREVIATIONS = {"汽修": "汽车维修", "汽配": "汽车配件", "物业": "物业服务", "餐饮": "餐饮管理", "保洁": "保洁服务",
                  "家政": "家政服务", "保安": "保安服务", "快递": "快递服务", "装修": "装饰工程", "网科": "网络科技"}
@@ -92,23 +94,17 @@ def enterprise_short(name: str) -> str:
 
 def trade_name(short: str) -> str | None:
     """The 字号: what comes before the first industry word (at least two characters), or None."""
-    best = None
-    for word in INDUSTRY_WORDS:
-        i = short.find(word)
-        if i >= 2 and (best is None or i < best):
-            best = i
-    if best is None:
+    m = _INDUSTRY_RE.search(short, 2)
+    if m is None:
         return None
-    trade = short[:best]
+    trade = short[:m.start()]
     return trade if 2 <= len(trade) <= 6 else None
 
 
 def industry_after(text: str, start: int) -> str | None:
     """The industry word starting at ``text[start:]``, if any (to refuse ``华星光电`` for ``华星``)."""
-    for word in INDUSTRY_WORDS:
-        if text.startswith(word, start):
-            return word
-    return None
+    m = _INDUSTRY_RE.match(text, start)
+    return m.group(0) if m else None
 
 
 def compound_of(core: str) -> str | None:
@@ -165,7 +161,15 @@ def same_business(word: str, registered: str) -> bool:
 
 
 def derived_terms(unit: Unit) -> list[Derived]:
-    """The short forms of ``unit`` (see the module docstring); none for a 街乡 or the district."""
+    """The short forms of ``unit`` (see the module docstring); none for a 街乡 or the district.
+    Kept per unit content, so rebuilding the linker after a change derives only what changed."""
+    if unit.level not in ("community", "enterprise"):
+        return []
+    return list(_derived(unit))
+
+
+@lru_cache(maxsize=65536)
+def _derived(unit: Unit) -> tuple[Derived, ...]:
     if unit.level == "community":
         terms = _community_terms(unit)
     elif unit.level == "enterprise":
@@ -179,4 +183,4 @@ def derived_terms(unit: Unit) -> list[Derived]:
         if d.term not in own and (d.term, d.kind) not in seen:
             seen.add((d.term, d.kind))
             out.append(d)
-    return out
+    return tuple(out)

@@ -21,7 +21,7 @@ from yuqing.pipeline.cli.common import emit_json, get_context
 from yuqing.pipeline.core.config import ConfigError
 from yuqing.pipeline.core.names import LEVEL_NAMES
 
-console = Console()
+console = Console(soft_wrap=True)   # long lines (reasons, paths) are not cut: users copy them
 TEMPLATE = "org-import-template.csv"
 ACTION_NAMES = {"add": "新增", "update": "修改", "rename": "改名", "move": "调整上级", "roster": "值班表", "terms": "别名/地标",
                 "retire": "撤销", "restore": "恢复"}

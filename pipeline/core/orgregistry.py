@@ -32,6 +32,7 @@ Data flow
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
@@ -126,10 +127,22 @@ def _row_record(row) -> dict[str, Any]:
 
 def _unit_from_row(row) -> Unit:
     """A :class:`Unit` from a stored row, without validation (rows were validated when written)."""
-    return Unit.model_construct(
-        id=row.id, name=row.name, level=row.level, parent=row.parent_id, code=row.code, credit_code=row.credit_code,
-        aliases=tuple(row.aliases or ()), landmarks=tuple(row.landmarks or ()), address=row.address,
-        roster=tuple(Officer.model_construct(**{**_OFFICER_DEFAULTS, **o}) for o in (row.roster or ())))
+    return _construct(Unit, {
+        "id": row.id, "name": row.name, "level": row.level, "parent": row.parent_id, "code": row.code,
+        "credit_code": row.credit_code, "aliases": tuple(row.aliases or ()), "landmarks": tuple(row.landmarks or ()),
+        "address": row.address,
+        "roster": tuple(_construct(Officer, {**_OFFICER_DEFAULTS, **o}) for o in (row.roster or ()))})
+
+
+def _construct(cls, values: dict):
+    """What pydantic's ``model_construct`` does for a complete set of fields, without its per-field
+    bookkeeping (ten times faster: reading 10,000 units is dominated by it otherwise)."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 _OFFICER_DEFAULTS = {k: f.default for k, f in Officer.model_fields.items() if k != "name"}
@@ -156,14 +169,29 @@ def state(engine: Engine) -> RegistryState:
     return RegistryState(row.version, row.yaml_digest, row.divisions_digest)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while tens of thousands of small objects are made (the
+    collector would walk them all again and again; it halves the time to read 10,000 units)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_tree(engine: Engine, source: str = "registry") -> OrgTree:
     """The active hierarchy (and the retired units, for their names) as an :class:`OrgTree`."""
     with engine.connect() as conn:
         reg = conn.execute(select(REGISTRY).where(REGISTRY.c.id == 1)).first()
-        rows = conn.execute(select(UNITS).order_by(UNITS.c.position, UNITS.c.id)).all()
+        with paused_gc():
+            rows = conn.execute(select(UNITS).order_by(UNITS.c.position, UNITS.c.id)).all()
         shared = conn.execute(select(SHARED).order_by(SHARED.c.term)).all()
-    active = {r.id: _unit_from_row(r) for r in rows if r.status == "active"}
-    retired = {r.id: _unit_from_row(r) for r in rows if r.status != "active"}
+    with paused_gc():
+        active = {r.id: _unit_from_row(r) for r in rows if r.status == "active"}
+        retired = {r.id: _unit_from_row(r) for r in rows if r.status != "active"}
     roots = [u for u in active.values() if u.level == "district"]
     if len(roots) != 1:
         raise ConfigError(source, "units", f"the registry holds {len(roots)} active districts (exactly one needed)")
@@ -479,11 +507,13 @@ def _apply_yaml(w: Writer, model: OrgFile, snapshot: dict) -> dict:
         if old_units.get(unit.id) == rec and unit.id in w.records:
             continue
         division = matches.get(unit.id)
+        stored = w.records.get(unit.id)
+        if division is None and not rec.get("code") and stored is not None and stored.get("code"):
+            division = _division_by_code().get(stored["code"])   # renamed in the file: still the same division
         if division is not None and not rec.get("code"):
             rec["code"] = division.code
         if division is not None and division.name not in rec["aliases"] and division.name != rec["name"]:
             rec["aliases"] = [*rec["aliases"], division.name]
-        stored = w.records.get(unit.id)
         if stored is None:
             _free_code(w, rec.get("code"), unit.id)
             w.add(rec, source="yaml", position=pos)
@@ -520,6 +550,11 @@ def _free_code(w: Writer, code: str | None, unit_id: str) -> None:
                     w.update(cid, {"parent": unit_id}, note=f"随区划 {code} 并入 {unit_id}")
             w.update(uid, {"code": None})
             w.retire(uid, note=f"org.yaml 的 {unit_id} 对应同一区划 {code}")
+
+
+@lru_cache(maxsize=1)
+def _division_by_code() -> dict[str, Division]:
+    return {d.code: d for d in load_divisions()}
 
 
 def _match_divisions(model: OrgFile) -> dict[str, Division]:
