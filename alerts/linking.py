@@ -19,7 +19,9 @@ Matching
     ``朝阳门``). A term that starts or ends with a Latin letter or digit must not touch another one
     (``798`` is not in ``17985``). Weak terms (bare trade names, bare names of three characters or
     fewer) must also start and end on word boundaries of the segmenter (``丽景`` is not in
-    ``美丽景色``), and a trade name followed by another line of business is refused (``华星光电``).
+    ``美丽景色``), a trade name followed by another line of business is refused (``华星光电``), and a
+    bare community name followed by 站/路/街/桥/道/门 names that feature, not the community
+    (``高碑店东站`` is not ``高碑店东社区``).
 
 Evidence
     Each match is evidence for its unit with the weight of its kind; in the location field 0.9× (a
@@ -79,6 +81,8 @@ COMMON_FACTOR = 0.9
 ANCESTOR_SUPPORT = 0.5
 CUE_ODDS, CHAOYANG_ODDS, BRANCH_ODDS, MAX_CUES = 4.0, 3.0, 4.0, 3
 WINDOW = 8
+#: a bare community name followed by one of these names another feature (a station, road, bridge …)
+FEATURE_TAIL = frozenset("站路街桥道门")
 
 
 def _is_ascii_alnum(ch: str) -> bool:
@@ -186,14 +190,30 @@ class Linker:
             return out
         for end, (key, entry) in self.automaton.iter_long(norm):
             start = end - len(key) + 1
-            if _is_ascii_alnum(key[0]) and start > 0 and _is_ascii_alnum(norm[start - 1]):
-                continue
-            if _is_ascii_alnum(key[-1]) and end + 1 < len(norm) and _is_ascii_alnum(norm[end + 1]):
-                continue
-            if entry.weak and not self._weak_ok(norm, start, end + 1, entry):
-                continue
-            out.append(Match(entry.term, entry.kind, entry.units, start, end + 1, source))
+            found = self._accept(norm, start, end + 1, entry)
+            # a refused longest match may hide a shorter name or place at the same place (高碑店东站 →
+            # 高碑店); derived forms are not tried (东方明远银行 is not 东方纺织)
+            length = len(key) - 1
+            while found is None and length >= 2:
+                shorter = self.entries.get(norm[start:start + length])
+                if shorter is not None and RANK[shorter.kind] <= RANK["place"]:   # never a derived form
+                    found = self._accept(norm, start, start + length, shorter)
+                length -= 1
+            if found is not None:
+                out.append(Match(found.term, found.kind, found.units, start, start + len(_norm(found.term)), source))
         return out
+
+    def _accept(self, norm: str, start: int, end: int, entry: Entry) -> Entry | None:
+        """``entry`` matched at ``norm[start:end]``, or None when the match is refused."""
+        if _is_ascii_alnum(norm[start]) and start > 0 and _is_ascii_alnum(norm[start - 1]):
+            return None
+        if _is_ascii_alnum(norm[end - 1]) and end < len(norm) and _is_ascii_alnum(norm[end]):
+            return None
+        if entry.kind in ("core", "compound") and end < len(norm) and norm[end] in FEATURE_TAIL:
+            return None   # 高碑店东站 is a station, not the community 高碑店东社区
+        if entry.weak and not self._weak_ok(norm, start, end, entry):
+            return None
+        return entry
 
     def _weak_ok(self, norm: str, start: int, end: int, entry: Entry) -> bool:
         """A weak term must sit on word boundaries; a trade name must not run into another trade."""
@@ -229,6 +249,7 @@ class Linker:
         for m in matches:
             if m.kind == "sense":
                 notes.append(self._resolve_sense(m, context, settled, evidence))
+        settled = dict(evidence)   # now with the senses: context for the terms several units share
         for m in matches:
             if m.kind != "sense" and len(m.units) > 1:
                 notes.append(self._resolve_shared(m, settled, evidence))
