@@ -9,7 +9,7 @@ Target: ≥ 5,000 posts/s into Elasticsearch on a 2-core machine.
 
 ``--link`` adds the linking stage (the union hierarchy as the registry holds it); ``--units N``
 (implies ``--link``) first imports N generated enterprise unions into the registry
-(``bench/org.py``'s roster), to measure linking against the whole network at scale.
+(``bench/org_registry.py``'s roster), to measure linking against the whole network at scale.
 """
 
 from __future__ import annotations
@@ -90,12 +90,12 @@ def es_process_cpu(store) -> float | None:
 
 
 def import_units(ctx: Context, units: int) -> int:
-    """Import ``units`` generated enterprise unions (bench/org.py's roster) into ctx's registry."""
+    """Import ``units`` generated enterprise unions (bench/org_registry.py's roster) into ctx's registry."""
     import importlib.util
 
     from yuqing.alerts.orgimport import apply_plan, plan_import
 
-    spec = importlib.util.spec_from_file_location("bench_org", Path(__file__).with_name("org.py"))
+    spec = importlib.util.spec_from_file_location("bench_org", Path(__file__).with_name("org_registry.py"))
     bench_org = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench_org)
     path = bench_org.write_file(bench_org.roster_rows(units, 11), ctx.path("roster.csv"))

@@ -25,7 +25,7 @@ Data flow
   :class:`OrgError` and nothing is written. Units are never deleted: :meth:`Writer.retire` marks
   them (a unit with active children cannot be retired), :meth:`Writer.restore` brings them back.
 * **Reading** (:func:`read_tree`): all active units in display order, built without re-validating
-  (what is stored was validated when written); ~0.1 s for 10,000 units (``bench/org.py``).
+  (what is stored was validated when written); ~0.1 s for 10,000 units (``bench/org_registry.py``).
 * **Suggestions** (:func:`propose_term`): alias/landmark proposals for an admin to accept or reject
   (:func:`decide_proposal`); accepting adds the term through a normal audited change.
 """

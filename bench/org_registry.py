@@ -1,4 +1,4 @@
-"""The org registry at scale: ``python bench/org.py [--units 10000] [--xlsx]``.
+"""The org registry at scale: ``python bench/org_registry.py [--units 10000] [--xlsx]``.
 
 Generates a roster of ``--units`` enterprise unions (seeded: registered names like
 ``北京瑞丰恒达科技有限公司`` with valid 统一社会信用代码, a parent among the 768 official 社区/村 by code,
