@@ -53,7 +53,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import ahocorasick
 
@@ -104,8 +104,7 @@ class Entry:
         return self.kind == "trade" or (self.kind in ("core", "road", "short", "compound") and len(self.term) <= 3)
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     term: str            # as written in the registry or gazetteer
     kind: str            # name | alias | landmark | shared | place | sense | short | core | compound | road | trade | outside
     units: tuple[str, ...]
@@ -184,8 +183,11 @@ class Linker:
     # -- matching ----------------------------------------------------------------------------
 
     def find(self, text: str, source: str = "text") -> list[Match]:
-        norm = normalize_term(text)
-        out = []
+        return self._find(normalize_term(text), source)
+
+    def _find(self, norm: str, source: str) -> list[Match]:
+        """Matches in already normalised text."""
+        out: list[Match] = []
         if not self.entries:
             return out
         for end, (key, entry) in self.automaton.iter_long(norm):
@@ -232,12 +234,14 @@ class Linker:
         return start in bounds and end in bounds
 
     def link(self, text: str, location: str | None = None) -> LinkResult:
-        matches = self.find(text)
-        if location:
-            matches += self.find(location, "location")
+        norm_text = normalize_term(text)
+        norm_loc = normalize_term(location) if location else ""
+        matches = self._find(norm_text, "text")
+        if norm_loc:
+            matches += self._find(norm_loc, "location")
         if not matches:
             return self._default(["未匹配到任何单位，计入区总工会"], [])
-        context = normalize_term(f"{text} {location or ''}")
+        context = f"{norm_text} {norm_loc}"
         evidence: dict[str, list[float]] = {}
         notes: list[str] = []
         for m in matches:
@@ -279,7 +283,7 @@ class Linker:
         in_chaoyang = bool(settled)
         odds = []
         for s in entry.senses:
-            o = s.prior * CUE_ODDS ** min(MAX_CUES, sum(1 for c in s.cues if normalize_term(c) in context))
+            o = s.prior * CUE_ODDS ** min(MAX_CUES, sum(1 for c in s.cues if _norm(c) in context))
             if s.unit is not None and in_chaoyang:
                 o *= CHAOYANG_ODDS * (BRANCH_ODDS if self._branch[s.unit] in branches else 1.0)
             odds.append(o)

@@ -119,10 +119,11 @@ def main() -> None:
         linker, out["linker_build_s"] = timed(lambda: Linker(tree))
         out["linker_terms"] = len(linker.entries)
         text = "望京SOHO楼下有人讨薪，" + plan.new[len(plan.new) // 2].name + "的员工说三个月没发工资"
-        t = time.perf_counter()
+        linker.link(text)
+        t = time.process_time()   # CPU time: the machine may be busy with other work
         for _ in range(1000):
             linker.link(text)
-        out["link_us_per_post"] = round((time.perf_counter() - t) * 1000, 1)
+        out["link_us_per_post"] = round((time.process_time() - t) * 1000, 1)
         out["file_bytes"] = len(data)
         ctx.close()
     finally:

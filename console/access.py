@@ -4,7 +4,7 @@ Every page and API call builds a Principal from the session (:mod:`yuqing.consol
 touching data: :meth:`Principal.sees_unit` for incidents, posts and briefings, :meth:`can_act` for
 acknowledge/resolve/reopen, :meth:`can_audit` for the audit log. The subtree comes from the union
 hierarchy (``yuqing.pipeline.core.org.load_org(ctx).subtree(unit)``) at request time, so a unit moved in
-``config/org.yaml`` is honoured after the next reload of the org file.
+the org registry (admin pages, an import, ``config/org.yaml``) is honoured at the next request.
 """
 
 from __future__ import annotations

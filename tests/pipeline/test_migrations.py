@@ -257,7 +257,6 @@ def test_pre_migration_database_keeps_every_row(db_url, ctx):
     assert revision_of(db_url) == (runner.head(),)
     after = all_rows(db_url)
     assert {t: rows for t, rows in after.items() if t in before} == before
-    assert all(not rows for t, rows in after.items() if t not in before)   # tables of later revisions start empty
     assert schema_diff(db_url) == []
 
     # the code reads the rows it wrote before the migration

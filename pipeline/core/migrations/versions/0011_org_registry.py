@@ -7,11 +7,13 @@ Revision ID: 0011_org_registry
 Revises: 0001
 Create Date: 2026-12-04
 
-The registry starts empty; the first ``load_org`` fills it from ``org.yaml`` and the shipped
+The registry starts empty (its one `org_registry` row at version 0); the first ``load_org`` fills it from ``org.yaml`` and the shipped
 official divisions (``yuqing.pipeline.core.orgregistry.sync``).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -53,6 +55,13 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    # the registry's one row exists from the start, so concurrent first writers lock it, never race to insert it
+    op.bulk_insert(sa.table("org_registry", sa.column("id", sa.Integer()), sa.column("version", sa.Integer()),
+                            sa.column("admins", sa.JSON()), sa.column("yaml_digest", sa.String()),
+                            sa.column("yaml_snapshot", sa.JSON()), sa.column("divisions_digest", sa.String()),
+                            sa.column("updated_at", sa.DateTime(timezone=True))),
+                   [{"id": 1, "version": 0, "admins": [], "yaml_digest": "", "yaml_snapshot": {}, "divisions_digest": "",
+                     "updated_at": datetime.now(UTC)}])
     op.create_table('org_shared',
     sa.Column('term', sa.String(length=100), nullable=False),
     sa.Column('units', sa.JSON(), nullable=False),
