@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +73,7 @@ from yuqing.pipeline.core.orgmodel import (
     normalize_term,
 )
 from yuqing.pipeline.core.statedb import ensure_schema
+from yuqing.pipeline.core.timeutil import now_utc, utc
 
 if TYPE_CHECKING:
     from yuqing.pipeline.core.context import Context
@@ -90,10 +91,6 @@ IMPORT_POSITION = 1_000_000   # imported units after both
 
 class OrgError(ValueError):
     """A change the registry refuses; the message says which unit and why (Chinese)."""
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- records: a unit as a plain dict -------------------------------------------------------------
@@ -656,14 +653,8 @@ def history(ctx: Context, *, unit_id: str | None = None, units: Iterable[str] | 
             rows = [r for r in conn.execute(q.limit(limit * 20)).all() if r.unit_id in wanted][:limit]
         else:
             rows = conn.execute(q.limit(limit)).all()
-    return [Change(r.id, _utc(r.at), r.by, r.via, r.action, r.unit_id, r.version, r.batch, r.before, r.after, r.note)
+    return [Change(r.id, utc(r.at), r.by, r.via, r.action, r.unit_id, r.version, r.batch, r.before, r.after, r.note)
             for r in rows]
-
-
-def _utc(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 # --- alias and landmark suggestions ----------------------------------------------------------------
@@ -727,8 +718,14 @@ def propose_term(ctx: Context, unit_id: str, term: str, kind: str, *, source: st
             status="pending", created_at=now, updated_at=now, note="")).inserted_primary_key[0]
 
 
+def _proposal(r) -> Proposal:
+    return Proposal(r.id, r.unit_id, r.term, r.kind, r.source, r.proposed_by, list(r.evidence or []), r.count,
+                    r.status, utc(r.created_at), utc(r.updated_at), utc(r.decided_at), r.decided_by, r.note)
+
+
 def proposals(ctx: Context, *, status: str | None = "pending", units: Iterable[str] | None = None,
               limit: int = 500) -> list[Proposal]:
+    """Suggestions, most often proposed first; of one status, of a set of units."""
     engine = ensure_schema(ctx)
     q = select(PROPOSALS).order_by(PROPOSALS.c.count.desc(), PROPOSALS.c.id.desc())
     if status:
@@ -736,15 +733,13 @@ def proposals(ctx: Context, *, status: str | None = "pending", units: Iterable[s
     with engine.connect() as conn:
         rows = conn.execute(q).all()
     wanted = set(units) if units is not None else None
-    out = [Proposal(r.id, r.unit_id, r.term, r.kind, r.source, r.proposed_by, list(r.evidence or []), r.count,
-                    r.status, _utc(r.created_at), _utc(r.updated_at), _utc(r.decided_at), r.decided_by, r.note)
-           for r in rows if wanted is None or r.unit_id in wanted]
-    return out[:limit]
+    return [_proposal(r) for r in rows if wanted is None or r.unit_id in wanted][:limit]
 
 
 def get_proposal(ctx: Context, proposal_id: int) -> Proposal | None:
-    found = [p for p in proposals(ctx, status=None) if p.id == proposal_id]
-    return found[0] if found else None
+    with ensure_schema(ctx).connect() as conn:
+        row = conn.execute(select(PROPOSALS).where(PROPOSALS.c.id == proposal_id)).first()
+    return _proposal(row) if row is not None else None
 
 
 def decide_proposal(ctx: Context, proposal_id: int, accept: bool, *, by: str, note: str = "",
