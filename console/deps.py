@@ -35,8 +35,12 @@ def get_ctx(request: Request) -> Context:
 
 
 def get_org(request: Request):
-    """The hierarchy now: the registry's current version (one small query; cached while unchanged)."""
-    return load_org(get_ctx(request))
+    """The hierarchy as the registry holds it now (one small query per request; the tree itself is
+    cached while the registry's version is unchanged)."""
+    org = getattr(request.state, "org", None)
+    if org is None:
+        org = request.state.org = load_org(get_ctx(request))
+    return org
 
 
 def client_ip(request: Request) -> str:

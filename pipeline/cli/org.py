@@ -276,7 +276,7 @@ def org_export(click_ctx, out: Path | None) -> None:
 
 @org_group.command("history")
 @click.argument("unit", required=False)
-@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="最多显示几条")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def org_history(click_ctx, unit: str | None, limit: int, as_json: bool) -> None:
@@ -305,7 +305,8 @@ def org_history(click_ctx, unit: str | None, limit: int, as_json: bool) -> None:
 @org_group.command("suggest")
 @click.argument("unit")
 @click.argument("term")
-@click.option("--kind", type=click.Choice(["alias", "landmark"]), default="landmark", show_default=True)
+@click.option("--kind", type=click.Choice(["alias", "landmark"]), default="landmark", show_default=True,
+              help="别名（alias）或地标（landmark）")
 @click.option("--by", default=None, help="建议人 [当前系统用户]")
 @click.option("--evidence", help="依据（如帖子 ID 或原文）")
 @click.pass_context

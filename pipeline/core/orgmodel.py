@@ -335,6 +335,7 @@ class OrgTree:
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _subtrees: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _codes: dict[str, str] = field(default_factory=dict, repr=False)
+    _names: dict[str, list[str]] = field(default_factory=dict, repr=False)   # built on first find()
 
     def __post_init__(self) -> None:
         self._children = {uid: [] for uid in self.units}
@@ -445,9 +446,13 @@ class OrgTree:
             return [self.units[text]]
         if (unit := self.by_code(text)) is not None:
             return [unit]
-        norm = normalize_term(text)
-        return [u for u in self.units.values()
-                if normalize_term(u.name) == norm or any(normalize_term(a) == norm for a in u.aliases)]
+        if not self._names:   # built whole, then published (threads may race here harmlessly)
+            names: dict[str, list[str]] = {}
+            for u in self.units.values():
+                for term in dict.fromkeys(normalize_term(x) for x in (u.name, *u.aliases)):
+                    names.setdefault(term, []).append(u.id)
+            self._names = names
+        return [self.units[uid] for uid in self._names.get(normalize_term(text), [])]
 
     def roster_unit(self, unit_id: str) -> Unit:
         """The unit itself if it has a roster, else its nearest ancestor with one."""
