@@ -19,7 +19,8 @@ Matching
     ``朝阳门``). A term that starts or ends with a Latin letter or digit must not touch another one
     (``798`` is not in ``17985``). Weak terms (bare trade names, bare names of three characters or
     fewer) must also start and end on word boundaries of the segmenter (``丽景`` is not in
-    ``美丽景色``), a trade name followed by another line of business is refused (``华星光电``), and a
+    ``美丽景色``), a trade name followed by another line of business is refused (``华星光电``), a bare
+    two-character trade name counts only among work words (``瑞丰又欠薪了``, not ``长城上看日出``), and a
     bare community name followed by 站/路/街/桥/道/门 names that feature, not the community
     (``高碑店东站`` is not ``高碑店东社区``).
 
@@ -51,6 +52,7 @@ Result
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -81,6 +83,10 @@ COMMON_FACTOR = 0.9
 ANCESTOR_SUPPORT = 0.5
 CUE_ODDS, CHAOYANG_ODDS, BRANCH_ODDS, MAX_CUES = 4.0, 3.0, 4.0, 3
 WINDOW = 8
+#: words near a bare two-character trade name that say it is an employer
+_EMPLOYER_CUES = re.compile("公司|工厂|厂|集团|老板|老总|员工|职工|工人|工友|工资|欠薪|讨薪|裁员|辞退|上班|加班|社保|入职|离职|"
+                            "门店|店长|工地|项目部|骑手|司机|保安|保洁|单位")
+EMPLOYER_WINDOW = 12
 #: a bare community name followed by one of these names another feature (a station, road, bridge …)
 FEATURE_TAIL = frozenset("站路街桥道门")
 
@@ -223,6 +229,9 @@ class Linker:
             word = industry_after(norm, end)
             if word is not None and not any(same_business(word, self._names.get(u, "")) for u in entry.units):
                 return False
+            if word is None and len(entry.term) <= 2 and not _EMPLOYER_CUES.search(
+                    norm, max(0, start - EMPLOYER_WINDOW), end + EMPLOYER_WINDOW):
+                return False   # 长城、东方: a two-character trade name alone is an employer only among work words
         lo, hi = max(0, start - WINDOW), min(len(norm), end + WINDOW)
         tokens = engine().cut(norm[lo:hi])
         if "".join(tokens) != norm[lo:hi]:

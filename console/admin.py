@@ -37,13 +37,14 @@ from yuqing.console import accounts, audit
 from yuqing.console.access import AccessDenied, Principal
 from yuqing.console.deps import api_writer, check_form_csrf, client_ip, get_ctx, get_org, page_user
 from yuqing.console.models import ROLES
-from yuqing.console.render import render
+from yuqing.console.render import render, templates
 from yuqing.pipeline.core import orgregistry
 from yuqing.pipeline.core.names import LEVEL_NAMES, ROLE_NAMES
 from yuqing.pipeline.core.org import LEVELS, hours_from_text, normalize_term
 from yuqing.pipeline.core.orgregistry import OrgError
 
 router = APIRouter(include_in_schema=False)
+templates.env.filters["field_name"] = lambda f: FIELD_NAMES.get(f, f)
 api_router = APIRouter(prefix="/api/org", tags=["org"])
 PageUser = Annotated[Principal, Depends(page_user)]
 ApiWriter = Annotated[Principal, Depends(api_writer)]
@@ -138,6 +139,8 @@ def _unit_data(request: Request, who: Principal, unit_id: str) -> dict:
             "action_names": ACTION_NAMES}
 
 
+FIELD_NAMES = {"id": "ID", "code": "区划代码", "credit_code": "信用代码", "name": "名称", "level": "层级", "parent": "上级",
+               "aliases": "别名", "landmarks": "地标", "address": "地址", "roster": "值班表"}
 ACTION_NAMES = {"add": "新增", "update": "修改", "rename": "改名", "move": "调整上级", "roster": "值班表",
                 "terms": "别名/地标", "retire": "撤销", "restore": "恢复"}
 
