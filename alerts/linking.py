@@ -82,7 +82,7 @@ UNRESOLVED_FACTOR = 0.5
 COMMON_FACTOR = 0.9
 ANCESTOR_SUPPORT = 0.5
 CUE_ODDS, CHAOYANG_ODDS, BRANCH_ODDS, MAX_CUES = 4.0, 3.0, 4.0, 3
-WINDOW = 8
+WINDOW = 5
 #: words near a bare two-character trade name that say it is an employer
 _EMPLOYER_CUES = re.compile("公司|工厂|厂|集团|老板|老总|员工|职工|工人|工友|工资|欠薪|讨薪|裁员|辞退|上班|加班|社保|入职|离职|"
                             "门店|店长|工地|项目部|骑手|司机|保安|保洁|单位")
