@@ -1,8 +1,10 @@
 """Alerts: link posts to the union hierarchy, detect emerging negative trends and high-risk posts,
 keep incidents and escalate them, deliver notifications.
 
-    org.py       the union hierarchy (config/org.yaml): OrgTree, Unit, Officer
     linking.py   post → most specific unit(s), one Aho-Corasick pass; LinkStage for ingest
+    gazetteer.py data/org/chaoyang-gazetteer.yaml: places, terms with senses, places outside Chaoyang
+    shortforms.py the short forms people write for units (南郎家园, 瑞丰制衣, 瑞丰)
+    orgimport.py the union's rosters (.xlsx/.csv) into the org registry: plan (dry-run diff) and apply
     rules.py     config/alerts.yaml: thresholds, severities, escalation, delivery, high-risk rules
     detect.py    trend detection over store aggregations + high-risk single posts → findings
     state.py     incidents, escalation, timeline, transactional outbox (SQLAlchemy)

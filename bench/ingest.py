@@ -6,6 +6,10 @@ store, no classification) once into a fresh SQLite store and once into fresh Ela
 (unique prefix, removed afterwards unless ``--keep``), and prints posts/s with the time spent in
 validation, normalise, dedupe, segmentation for the search field, and the store itself.
 Target: ≥ 5,000 posts/s into Elasticsearch on a 2-core machine.
+
+``--link`` adds the linking stage (the union hierarchy as the registry holds it); ``--units N``
+(implies ``--link``) first imports N generated enterprise unions into the registry
+(``bench/org_registry.py``'s roster), to measure linking against the whole network at scale.
 """
 
 from __future__ import annotations
@@ -85,7 +89,22 @@ def es_process_cpu(store) -> float | None:
     return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes.values()) / 1000
 
 
-def run(label: str, ctx: Context, path: Path, n: int, dedupe: bool) -> dict:
+def import_units(ctx: Context, units: int) -> int:
+    """Import ``units`` generated enterprise unions (bench/org_registry.py's roster) into ctx's registry."""
+    import importlib.util
+
+    from yuqing.alerts.orgimport import apply_plan, plan_import
+
+    spec = importlib.util.spec_from_file_location("bench_org", Path(__file__).with_name("org_registry.py"))
+    bench_org = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_org)
+    path = bench_org.write_file(bench_org.roster_rows(units, 11), ctx.path("roster.csv"))
+    plan = plan_import(ctx, path.read_bytes(), path.name)
+    apply_plan(ctx, plan, by="bench")
+    return len(plan.new)
+
+
+def run(label: str, ctx: Context, path: Path, n: int, dedupe: bool, link: bool = False) -> dict:
     TIMES.clear()
     store = open_store(ctx)
     if hasattr(store, "setup"):
@@ -93,6 +112,15 @@ def run(label: str, ctx: Context, path: Path, n: int, dedupe: bool) -> dict:
     stages = [TimedStage(NormaliseStage(ctx.settings.ingest.max_content_chars))]
     if dedupe:
         stages.append(TimedStage(DedupeStage(ctx)))
+    if link:
+        from yuqing.alerts.linking import LinkStage
+        from yuqing.pipeline.core.org import load_org
+
+        t = time.perf_counter()
+        stage = LinkStage(ctx)
+        TIMES["link_setup"] = time.perf_counter() - t
+        TIMES["units"] = len(load_org(ctx))
+        stages.append(TimedStage(stage))
     store.upsert_many = Timed("store", store.upsert_many)
     ingestor = Ingestor(ctx, store=store, stages=stages)
     es_cpu0 = es_process_cpu(store)
@@ -122,7 +150,10 @@ def run(label: str, ctx: Context, path: Path, n: int, dedupe: bool) -> dict:
     # validation/normalise/dedupe run in the main thread; the store (with the segmentation of
     # the search field) in the writer thread, overlapping them — so these do not add up to the wall
     breakdown = {"validation": TIMES["validation"], "normalise": TIMES["normalise"],
-                 "dedupe": TIMES.get("dedupe", 0.0), "segmentation": seg, "store": TIMES["store"] - seg}
+                 "dedupe": TIMES.get("dedupe", 0.0), "link": TIMES.get("link", 0.0), "segmentation": seg,
+                 "store": TIMES["store"] - seg}
+    if link:
+        out["units"], out["link_setup_s"] = int(TIMES["units"]), round(TIMES["link_setup"], 2)
     out["breakdown_s"] = {k: round(v, 2) for k, v in breakdown.items()}
     return out
 
@@ -136,6 +167,8 @@ def main() -> None:
     ap.add_argument("--es-url", default=os.environ.get("YUQING_ES_URL", "http://127.0.0.1:9200"))
     ap.add_argument("--chunk", type=int, default=None, help="bulk chunk size (default from settings)")
     ap.add_argument("--refresh-interval", default=None, help="index refresh interval (default from settings)")
+    ap.add_argument("--link", action="store_true", help="add the linking stage")
+    ap.add_argument("--units", type=int, default=0, help="import this many generated enterprise unions first (implies --link)")
     ap.add_argument("--keep", action="store_true", help="keep the data dir and the ES indices")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -161,7 +194,9 @@ def main() -> None:
             if args.chunk:
                 ctx.settings.store.elasticsearch.bulk_chunk_size = args.chunk
             try:
-                res = run(name, ctx, path, args.n, not args.no_dedupe)
+                if args.units:
+                    import_units(ctx, args.units)
+                res = run(name, ctx, path, args.n, not args.no_dedupe, link=args.link or bool(args.units))
             finally:
                 if name == "elasticsearch" and not args.keep:
                     es = open_store(ctx).es
@@ -175,8 +210,10 @@ def main() -> None:
                       f"near-duplicates {res['duplicates']}; final refresh {res['refresh_s']}s; "
                       f"client CPU {res['client_cpu_s']}s; load average {res['load_avg']})")
                 print(f"               main thread: validation {b['validation']}s  normalise {b['normalise']}s  "
-                      f"dedupe {b['dedupe']}s | writer thread (overlapping): segmentation {b['segmentation']}s  "
-                      f"store {b['store']}s")
+                      f"dedupe {b['dedupe']}s  link {b['link']}s | writer thread (overlapping): segmentation "
+                      f"{b['segmentation']}s  store {b['store']}s")
+                if "units" in res:
+                    print(f"               linking against {res['units']} units (stage built in {res['link_setup_s']}s)")
                 if "es_cpu_s" in res:
                     print(f"               Elasticsearch node: CPU {res['es_cpu_s']}s (whole node); on our indices: "
                           f"indexing {res['es_index_time_s']}s, id lookups {res['es_lookup_time_s']}s, "

@@ -4,7 +4,7 @@ Every page and API call builds a Principal from the session (:mod:`yuqing.consol
 touching data: :meth:`Principal.sees_unit` for incidents, posts and briefings, :meth:`can_act` for
 acknowledge/resolve/reopen, :meth:`can_audit` for the audit log. The subtree comes from the union
 hierarchy (``yuqing.pipeline.core.org.load_org(ctx).subtree(unit)``) at request time, so a unit moved in
-``config/org.yaml`` is honoured after the next reload of the org file.
+the org registry (admin pages, an import, ``config/org.yaml``) is honoured at the next request.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from yuqing.console.accounts import Account
 from yuqing.pipeline.core.names import ROLE_NAMES
+
+MENU_DEPTH = 2
 
 
 class AccessDenied(Exception):
@@ -61,16 +63,18 @@ class Principal:
         if not self.can_act():
             raise AccessDenied(f"role {self.role} may not change incidents", target)
 
-    def units_in_scope(self) -> list:
-        """The org units of my subtree, parents before children, for filter menus."""
-        out, stack = [], [self.unit_id]
+    def units_in_scope(self, depth: int = MENU_DEPTH) -> list:
+        """The org units of my subtree down to ``depth`` levels below mine, parents before children,
+        for filter menus (with thousands of enterprise unions a menu of all of them is no use)."""
+        out, stack = [], [(0, self.unit_id)]
         while stack:
-            uid = stack.pop()
+            d, uid = stack.pop()
             unit = self.org.get(uid)
             if unit is None:
                 continue
             out.append(unit)
-            stack.extend(sorted(c.id for c in self.org.children(uid))[::-1])
+            if d < depth:
+                stack.extend((d + 1, c) for c in sorted(c.id for c in self.org.children(uid))[::-1])
         return out
 
     def as_dict(self) -> dict:

@@ -2,7 +2,8 @@
 security headers and the error pages.
 
 ``create_app(ctx)`` is what ``yuqing serve`` runs under uvicorn and what the tests serve on
-127.0.0.1. The union hierarchy is loaded once at start (restart the console after editing org.yaml).
+127.0.0.1. The union hierarchy is read per request from the org registry (cached while its version
+is unchanged), so changes made in the admin pages, by imports or in org.yaml apply at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from yuqing.console import api, audit, reports, web
+from yuqing.console import admin, api, audit, reports, web
 from yuqing.console.access import AccessDenied
 from yuqing.console.deps import LoginRequired, client_ip, current_principal, get_ctx, login_url
 from yuqing.console.incidents import Conflict, NotFound
@@ -54,6 +55,8 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(web.router)
     app.include_router(api.router)
     app.include_router(reports.router)
+    app.include_router(admin.router)
+    app.include_router(admin.api_router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

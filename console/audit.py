@@ -5,7 +5,9 @@ Actions written by the console: ``login`` (ok or refused, with the reason), ``lo
 (an incident, briefing or unit outside the caller's subtree, or a role without the right),
 ``csrf.rejected``, ``search``, ``search.export``, ``briefing.download``, ``report.*`` and ``response.*``
 (grassroots reporting, also from ``yuqing report``); by the CLI:
-``user.add|disable|enable|reset-password``.
+``user.add|disable|enable|reset-password`` (also from the admin pages); by the admin pages
+(:mod:`yuqing.console.admin`): ``org.unit.add|update|move|retire|restore``, ``org.roster``,
+``org.import.preview``, ``org.import``, ``org.suggest``, ``org.suggestion.accept|reject``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ ACTION_LABELS = {
     "report.return": "退回报送", "report.merge": "报送并入事件", "report.supplement": "补报",
     "report.attachment": "下载报送附件", "response.draft": "拟定回应口径", "response.approve": "批准回应口径",
     "response.return": "退回回应口径", "response.revise": "修改回应口径", "response.publish": "登记口径发布",
+    "org.unit.add": "新增单位", "org.unit.update": "修改单位", "org.unit.move": "调整上级", "org.unit.retire": "撤销单位",
+    "org.unit.restore": "恢复单位", "org.roster": "修改值班表", "org.import.preview": "预览导入名单",
+    "org.import": "导入名单", "org.suggest": "建议别名/地标", "org.suggestion.accept": "采纳建议",
+    "org.suggestion.reject": "驳回建议",
 }
 
 

@@ -14,6 +14,7 @@ from yuqing.console import audit
 from yuqing.console.access import Principal, principal_for
 from yuqing.console.sessions import SESSION_COOKIE, csrf_ok, load_session
 from yuqing.pipeline.core.context import Context
+from yuqing.pipeline.core.org import load_org
 from yuqing.pipeline.store import open_store
 from yuqing.pipeline.store.base import PostStore
 
@@ -34,7 +35,12 @@ def get_ctx(request: Request) -> Context:
 
 
 def get_org(request: Request):
-    return request.app.state.org
+    """The hierarchy as the registry holds it now (one small query per request; the tree itself is
+    cached while the registry's version is unchanged)."""
+    org = getattr(request.state, "org", None)
+    if org is None:
+        org = request.state.org = load_org(get_ctx(request))
+    return org
 
 
 def client_ip(request: Request) -> str:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from yuqing.console import labels
 from yuqing.console.briefings import human_size
-from yuqing.console.deps import current_principal, get_ctx
+from yuqing.console.deps import current_principal, get_ctx, get_org
 from yuqing.console.incidents import ACTION_LABELS, COUNT_LABELS
 from yuqing.pipeline.core import names
 from yuqing.pipeline.core.textindex import query_tokens
@@ -59,12 +59,13 @@ def render(request: Request, name: str, data: dict, status_code: int = 200):
     now = datetime.now(timezone.utc)
     tz = ctx.tz
     topic_names = topic_labels(request)
+    org = get_org(request)
     base = {"request": request, "who": current_principal(request), "now": now, "tz": tz,
             "refresh_seconds": ctx.settings.console.refresh_seconds,
             "t": lambda dt, fmt="%Y-%m-%d %H:%M": labels.fmt_time(dt, tz, fmt),
             "ago": lambda dt: labels.ago(dt, now),
             "topic_name": lambda tid: topic_names.get(tid, tid) if tid else "未分类",
             "topic_names": topic_names,
-            "unit_name": lambda uid: (u.name if (u := request.app.state.org.get(uid)) else uid)}
+            "unit_name": lambda uid: org.display_name(uid) if uid else ""}
     base.update(data)
     return templates.TemplateResponse(request, name, base, status_code=status_code)

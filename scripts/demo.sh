@@ -7,6 +7,9 @@ export YUQING_DATA_DIR="${YUQING_DATA_DIR:-var/demo}"
 Y=.venv/bin/yuqing
 SAMPLE=data/sample/posts.jsonl
 rm -rf "$YUQING_DATA_DIR"; mkdir -p "$YUQING_DATA_DIR"
+echo "== 组织体系 org registry: org.yaml + the official divisions, then an enterprise roster (template)"
+$Y org import config/org-import-template.csv --by demo
+$Y org show | tail -1
 echo "== 入库 ingest $SAMPLE → $YUQING_DATA_DIR"
 $Y ingest "$SAMPLE"
 echo "== 统计 stats by platform"

@@ -1,5 +1,5 @@
-"""``yuqing alerts …`` and ``yuqing org …``: thin commands over :mod:`yuqing.alerts.api`,
-:mod:`yuqing.alerts.outbox`, :mod:`yuqing.pipeline.core.org` and :mod:`yuqing.alerts.linking`."""
+"""``yuqing alerts …``: thin commands over :mod:`yuqing.alerts.api` and :mod:`yuqing.alerts.outbox`
+(``yuqing org …`` is :mod:`yuqing.pipeline.cli.org`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import click
 from rich.console import Console
 from rich.table import Table
-from rich.tree import Tree
 
 from yuqing.pipeline.cli.common import emit_json, get_context, parse_time_option
 from yuqing.pipeline.core.config import ConfigError
@@ -350,112 +349,4 @@ def reindex_cmd(click_ctx) -> None:
     console.print(f"已索引 {n} 个事件")
 
 
-# --- yuqing org ----------------------------------------------------------------------------------------
-
-
-@click.group("org")
-def org_group() -> None:
-    """工会组织体系：查看单位与值班表，试关联文本"""
-
-
-def _load_org(click_ctx):
-    from yuqing.pipeline.core.org import load_org
-
-    ctx = get_context(click_ctx)
-    try:
-        return ctx, load_org(ctx)
-    except ConfigError as exc:
-        raise click.ClickException(f"配置错误 / invalid config: {exc}") from exc
-
-
-@org_group.command("show")
-@click.argument("unit", required=False)
-@click.option("--depth", type=click.IntRange(0), help="在 UNIT 之下展开的层数")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-@click.pass_context
-def org_show(click_ctx, unit: str | None, depth: int | None, as_json: bool) -> None:
-    """查看组织体系（经校验），从 UNIT 或区总工会开始
-
-    UNIT 可为单位 ID、名称或别名；给出 UNIT 时另显示该单位的详情与值班表。
-    """
-    ctx, org = _load_org(click_ctx)
-    if unit and unit not in org:
-        matches = ([u for u in org.units.values() if unit == u.name or unit in u.aliases]
-                   or [u for u in org.units.values() if unit in u.name])
-        if len(matches) == 1:
-            unit = matches[0].id
-        else:
-            hint = f"; did you mean {', '.join(u.id for u in matches[:5])}?" if matches else ""
-            raise click.BadParameter(f"unknown unit {unit!r}{hint}", param_hint="UNIT")
-    start = org[unit] if unit else org.root
-    if as_json:
-        emit_json({"unit": start.model_dump(mode="json"), "path": org.path(start.id),
-                   "children": [c.id for c in org.children(start.id)],
-                   "subtree": sorted(org.subtree(start.id)) if unit else None,
-                   "counts": {lvl: len(org.level_units(lvl)) for lvl in LEVEL_NAMES} if not unit else None})
-        return
-    if unit:
-        console.print(f"[bold]{start.name}[/]（{start.id}，{LEVEL_NAMES[start.level]}）")
-        console.print("  上级：" + (" → ".join(org.display_name(a) for a in org.ancestors(start.id)) or "无"))
-        if start.aliases:
-            console.print("  别名：" + "、".join(start.aliases))
-        if start.landmarks:
-            console.print("  地标：" + "、".join(start.landmarks))
-        shared = [s for s in org.shared if start.id in s.units]
-        for s in shared:
-            console.print(f"  共用地名：{s.term}（与 {'、'.join(org.display_name(u) for u in s.units if u != start.id)}）")
-        roster_unit = org.roster_unit(start.id)
-        if roster_unit.id != start.id:
-            console.print(f"  值班：本单位未配置，由 {roster_unit.name} 值班人员负责")
-        now = datetime.now(UTC)
-        for o in roster_unit.roster:
-            channels = "、".join(o.contacts())
-            duty = "在岗" if o.on_duty(now, ctx.tz) else "不在岗"
-            console.print(f"  值班员 {o.name}（{o.role or '—'}）{o.hours}［{duty}］ 渠道：{channels or '无'}")
-    tree = Tree(f"{start.name} [dim]{start.id}[/]")
-    nodes = {start.id: tree}
-    for d, u in org.walk(start.id):
-        if u.id == start.id or (depth is not None and d > depth):
-            continue
-        parent = nodes.get(u.parent)
-        if parent is None:
-            continue
-        nodes[u.id] = parent.add(f"{u.name} [dim]{u.id}[/]" + ("" if u.roster else " [yellow](无值班)[/]"))
-    if depth is None and not unit:
-        depth = 1
-        tree = Tree(f"{start.name} [dim]{start.id}[/]")
-        for child in org.children(start.id):
-            n = len(org.subtree(child.id)) - 1
-            tree.add(f"{child.name} [dim]{child.id}[/]" + (f"（下属 {n} 个单位）" if n else ""))
-    console.print(tree)
-    if not unit:
-        counts = "，".join(f"{LEVEL_NAMES[lvl]} {len(org.level_units(lvl))}" for lvl in LEVEL_NAMES)
-        console.print(f"共 {len(org)} 个单位：{counts}。用 yuqing org show 单位ID 查看详情，--depth N 展开。")
-
-
-@org_group.command("link")
-@click.argument("text")
-@click.option("--location", help="平台上的地点字段（如 北京 朝阳区）")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-@click.pass_context
-def org_link(click_ctx, text: str, location: str | None, as_json: bool) -> None:
-    """试关联：TEXT 关联到哪些单位，依据是什么"""
-    from yuqing.alerts.linking import Linker
-
-    _, org = _load_org(click_ctx)
-    linker = Linker(org)
-    result = linker.link(text, location)
-    if as_json:
-        emit_json({"org_units": result.units, "org_path": result.path, "link_confidence": result.confidence,
-                   "unit_confidence": result.unit_confidence, "default": result.default,
-                   "matches": [{"term": m.term, "kind": m.kind, "units": list(m.units), "start": m.start,
-                                "end": m.end, "source": m.source} for m in result.matches],
-                   "notes": result.notes})
-        return
-    for line in linker.explain(result):
-        console.print(line)
-    for unit in result.units:
-        console.print("归属路径：" + " → ".join(org.display_name(u) for u in reversed(org.path(unit))))
-
-
-commands = [alerts_group, org_group]
+commands = [alerts_group]

@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "classify": ("yuqing.pipeline.cli.classify", "classify", "为 JSON Lines 帖子标注话题与情感（可 --explain）"),
     "evaluate": ("yuqing.pipeline.cli.classify", "evaluate", "在标注数据上评估模型：各标签 P/R/F1"),
     "alerts": ("yuqing.pipeline.cli.alerts", "alerts_group", "预警：研判、回放、列表、确认、处置、投递"),
-    "org": ("yuqing.pipeline.cli.alerts", "org_group", "工会组织体系：查看单位与值班表，试关联文本"),
+    "org": ("yuqing.pipeline.cli.org", "org_group", "工会组织体系：查看、导入名单、导出、变更记录、试关联文本"),
     "crawl": ("yuqing.pipeline.cli.crawl", "crawl", "立即采集一个采集源并入库（或写入文件）"),
     "sources": ("yuqing.pipeline.cli.crawl", "sources", "采集源：运行情况、Cookie 检查、健康、恢复"),
     "run": ("yuqing.pipeline.cli.scheduler", "run_cmd", "启动调度服务（采集、预警、投递、周报）"),

@@ -13,12 +13,13 @@ from yuqing.alerts import models as alert_models
 from yuqing.alerts import report_models
 from yuqing.console import models as console_models
 from yuqing.pipeline.cli.common import emit_json, get_context
+from yuqing.pipeline.core import orgdb as org_models
 from yuqing.pipeline.core import statedb
 from yuqing.pipeline.core.migrations import runner
 from yuqing.pipeline.scheduler import models as scheduler_models
 
 #: the modules whose tables live in the state database
-MODEL_MODULES = (alert_models, report_models, console_models, scheduler_models)
+MODEL_MODULES = (alert_models, report_models, console_models, scheduler_models, org_models)
 
 
 def _shown(ctx) -> str:

@@ -7,11 +7,14 @@
   the test's settings point ``notify.smtp`` at it.
 * ``world`` — a context on either store (parametrised: SQLite and the real Elasticsearch node)
   with a quiet simulated background of three weeks, plus helpers to add posts and evaluate.
+* ``octx`` — a context with a private copy of an org registry bootstrapped once per module from
+  the shipped config (org.yaml and the official divisions).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +35,7 @@ from yuqing.pipeline.dedupe import DedupeStage
 from yuqing.pipeline.ingest import Ingestor
 from yuqing.pipeline.normalise import NormaliseStage
 
+ROOT = Path(__file__).resolve().parents[2]
 ORG_PORTS = ("127.0.0.1:18081", "127.0.0.1:18082", "127.0.0.1:18083")
 
 
@@ -192,3 +196,24 @@ def make_world():
 @pytest.fixture
 def t0() -> datetime:
     return T0
+
+
+@pytest.fixture(scope="module")
+def bootstrapped(tmp_path_factory) -> Path:
+    """A data dir whose registry was bootstrapped once from the shipped config."""
+    base = tmp_path_factory.mktemp("org-registry")
+    shutil.copytree(ROOT / "config", base / "config")
+    ctx = Context.load(base / "config", base / "var", environ={})
+    load_org(ctx)
+    ctx.close()
+    return base
+
+
+@pytest.fixture
+def octx(bootstrapped: Path, tmp_path: Path) -> Context:
+    """A private copy of the bootstrapped registry (and of the config dir)."""
+    shutil.copytree(bootstrapped / "config", tmp_path / "config")
+    shutil.copytree(bootstrapped / "var", tmp_path / "var")
+    ctx = Context.load(tmp_path / "config", tmp_path / "var", environ={})
+    yield ctx
+    ctx.close()

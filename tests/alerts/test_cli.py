@@ -18,7 +18,8 @@ def run(ctx, *args):
 
 def test_org_commands(ctx):
     out = run(ctx, "org", "show")
-    assert out.exit_code == 0 and "朝阳区总工会" in out.output and "168 个单位" in out.output
+    assert out.exit_code == 0 and "朝阳区总工会" in out.output and "841 个单位" in out.output
+    assert "官方区划街乡 43 个、社区/村 768 个" in out.output
     out = run(ctx, "org", "show", "望京")
     assert out.exit_code == 0 and "望京街道总工会" in out.output and "花家地社区" in out.output
     out = run(ctx, "org", "link", "--json", "望京SOHO 有人讨薪")

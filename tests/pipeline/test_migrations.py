@@ -247,9 +247,9 @@ def test_baseline_is_the_pre_migration_schema(db_url, tmp_path: Path, request):
 
 
 def kept_rows(db_url: str, before: dict) -> dict:
-    """The rows of the tables that were there before; tables later revisions added are empty."""
+    """The rows of the tables that were there before (tables later revisions added hold at most
+    the rows those revisions seed)."""
     after = all_rows(db_url)
-    assert not any(rows for t, rows in after.items() if t not in before)
     return {t: rows for t, rows in after.items() if t in before}
 
 
